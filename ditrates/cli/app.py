@@ -1,0 +1,150 @@
+"""The typer application, its error handling, and the options shared by the commands.
+
+Exit codes: 0 success; 2 bad input (one line on stderr: a bad number, a value outside its domain, a failed
+condition of a theorem, an unknown name); 1 a failed run (e.g. pdflatex reported an error).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import typing
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ditrates import __version__
+from ditrates.errors import DitratesError
+
+EPILOG = "Exit codes: 0 ok, 1 a failed run, 2 bad input (one line on stderr)."
+
+
+def _base(cls: type, name: str) -> type:
+    """A base class of ``cls`` by name: click's exception classes, whether typer vendors click or not."""
+    return next(c for c in cls.__mro__ if c.__name__ == name)
+
+
+ClickException = _base(typer.BadParameter, "ClickException")
+UsageError = _base(typer.BadParameter, "UsageError")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    sys.stderr.write(f"ditrates: error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+class Group(TyperGroup):
+    """Runs click in non-standalone mode so that every error becomes one line on stderr."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "ditrates", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+        except UsageError as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # a group alone: its help, exit 0
+                typer.echo(e.ctx.get_help())
+                sys.exit(0)
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+            _fail(e.format_message().replace("\n", " ") + hint)
+        except ClickException as e:
+            _fail(e.format_message().replace("\n", " "))
+        except DitratesError as e:
+            _fail(str(e).replace("\n", " "))
+        except typer.Abort:
+            _fail("aborted", 130)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.exit(0)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ditrates {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=Group,
+    name="ditrates",
+    help=("Statistical rates and efficiency criteria of latent Diffusion Transformers "
+          "(Hu et al., NeurIPS 2024, arXiv 2407.01079).\n\nExample: ditrates bound --d0 16 --n 1e5"),
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Statistical rates and efficiency criteria of latent DiTs (arXiv 2407.01079)."""
+
+
+def with_params(keys: Sequence[str]) -> Callable:
+    """Add an option ``--KEY VALUE`` for each parameter key (help from :mod:`ditrates.symbols`), plus
+    ``--set NAME=VALUE`` (repeatable) for any parameter; the command receives them as ``params`` (a dict
+    of raw strings, parsed later by :func:`ditrates.defaults.resolve`)."""
+    from ditrates.symbols import PARAMS
+
+    def decorate(fn: Callable) -> Callable:
+        sig = inspect.signature(fn)
+        hints = typing.get_type_hints(fn, include_extras=True)  # resolves string annotations
+        own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()
+               if p.name != "params"]
+        extra = [
+            inspect.Parameter(
+                f"p_{k}", inspect.Parameter.KEYWORD_ONLY, default=None,
+                annotation=Annotated[str | None, typer.Option(f"--{k}", help=f"{PARAMS[k].meaning}.",
+                                                              metavar="NUM", rich_help_panel="Parameters")])
+            for k in keys
+        ]
+        extra.append(inspect.Parameter(
+            "p_set", inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[list[str] | None, typer.Option(
+                "--set", help="Set any parameter or hidden constant: --set NAME=VALUE (repeatable), e.g. "
+                "--set C_est=10.", metavar="NAME=VALUE", rich_help_panel="Parameters")]))
+
+        @functools.wraps(fn)
+        def wrapper(**kwargs: Any):
+            params = {k: kwargs.pop(f"p_{k}") for k in keys if kwargs.get(f"p_{k}") is not None}
+            for k in keys:
+                kwargs.pop(f"p_{k}", None)
+            for item in kwargs.pop("p_set") or []:
+                name, sep, value = item.partition("=")
+                if not sep or not name.strip():
+                    raise DitratesError(f"--set expects NAME=VALUE, got {item!r}")
+                from ditrates.symbols import param
+
+                param(name.strip())  # unknown names fail here, with a suggestion
+                params[name.strip()] = value.strip()
+            return fn(params=params, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=own + extra)
+        return wrapper
+
+    return decorate
+
+
+def output_mode(json_: bool, latex_: bool = False) -> str:
+    if json_ and latex_:
+        raise DitratesError("choose one of --json and --latex")
+    return "json" if json_ else ("latex" if latex_ else "human")
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+LatexOpt = Annotated[bool, typer.Option("--latex", help="LaTeX on stdout (for papers).")]
+ExplicitOpt = Annotated[bool, typer.Option(
+    "--explicit", help="Multiply in the factors hidden by O~ that the proofs make explicit.")]
+PresetOpt = Annotated[str | None, typer.Option(
+    "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D); see 'ditrates list --presets'.")]

@@ -1,0 +1,105 @@
+"""One output object for every command: rich tables for people, JSON for scripts, LaTeX for papers.
+
+Data goes to stdout, messages (notes, warnings, progress bars) to stderr. Colour is used only on a
+terminal and never when ``NO_COLOR`` is set or ``--json`` is asked for; JSON output always carries
+``schema_version``.
+
+Commands build their data, then call :meth:`Output.table`, :meth:`Output.json`, :meth:`Output.latex` or
+:meth:`Output.line`; bad input is reported by raising :class:`ditrates.errors.DitratesError`, which the
+application turns into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+SCHEMA_VERSION = 1
+PAPER_ID = "arXiv:2407.01079"
+
+
+def _console(stderr: bool = False, plain: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    no_color = plain or bool(os.environ.get("NO_COLOR")) or not tty
+    return Console(file=stream, no_color=no_color, color_system=None if no_color else "auto",
+                   highlight=False, width=None if tty else 200, soft_wrap=False, emoji=False)
+
+
+class Output:
+    """Renders a command's data in the mode the user asked for (``human``, ``json`` or ``latex``)."""
+
+    def __init__(self, mode: str = "human"):
+        if mode not in ("human", "json", "latex"):
+            raise ValueError(mode)
+        self.mode = mode
+        self._out = None
+        self._err = None
+
+    @property
+    def out(self):
+        if self._out is None:
+            self._out = _console(plain=self.mode != "human")
+        return self._out
+
+    @property
+    def err(self):
+        if self._err is None:
+            self._err = _console(stderr=True)
+        return self._err
+
+    # -- data (stdout) -------------------------------------------------------------------------------
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
+              caption: str | None = None, justify: Sequence[str] | None = None) -> None:
+        """A rich table (human mode)."""
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left",
+                  caption_justify="left", pad_edge=False, title_style="bold")
+        for i, c in enumerate(columns):
+            t.add_column(c, justify=(justify[i] if justify else "left"), overflow="fold")
+        for r in rows:
+            t.add_row(*[Text(str(x)) for x in r])
+        self.out.print(t)
+
+    def line(self, text: str = "", style: str | None = None) -> None:
+        """A line of text for people (stdout)."""
+        self.out.print(text, style=style, markup=False, soft_wrap=True)
+
+    def json(self, data: dict) -> None:
+        """Machine-readable output: one JSON document with ``schema_version`` first."""
+        doc = {"schema_version": SCHEMA_VERSION, "paper": PAPER_ID, **data}
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+
+    def latex(self, text: str) -> None:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+
+    # -- messages (stderr) ---------------------------------------------------------------------------
+    def note(self, text: str) -> None:
+        """A remark for people (stderr, so that it never mixes with data)."""
+        self.err.print(text, style="dim", markup=False, soft_wrap=True)
+
+    def warn(self, text: str) -> None:
+        self.err.print(f"warning: {text}", style="yellow", markup=False, soft_wrap=True)
+
+    @contextlib.contextmanager
+    def progress(self, total: int, description: str) -> Iterator:
+        """A rich progress bar on stderr; yields ``advance(n=1, description=None)``."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=self.err, transient=False, disable=not self.err.is_terminal and
+                      not os.environ.get("DITRATES_PROGRESS")) as bar:
+            task = bar.add_task(description, total=total)
+
+            def advance(n: int = 1, description: str | None = None) -> None:
+                bar.update(task, advance=n, **({"description": description} if description else {}))
+
+            yield advance

@@ -1,0 +1,91 @@
+"""Efficiency criteria and SETH hardness of DiT inference: Propositions 4.1 and 4.2 (Problem 2, ADiTI).
+
+Problem 2 (ADiTI(L, d, B, delta_F)): given A_1, A_2, A_3 in R^(d x L) and W_OV, W_K, W_Q in R^(d x d) with
+||W_OV A_3||_max, ||W_K A_1||_max, ||W_Q A_2||_max <= B, output z~ within delta_F (entrywise) of the
+one-layer DiT score network W_A R^(-1)(W_OV A_3 D^(-1) exp(A_1^T W_K^T W_Q A_2)).
+
+* Proposition 4.1: under SETH, for every q > 0 there are C, C_a, C_b > 0 such that no O(L^(2-q)) algorithm
+  solves ADiTI(L, d = C log L, B = C_b sqrt(log L), delta_F = L^(-C_a)).
+* Proposition 4.2: ADiTI(L, d = O(log L), B = o(sqrt(log L)), delta_F = 1/poly(L)) takes L^(1+o(1)) time.
+
+Both are encoded as the ratio of the effective bound to the threshold (see
+:mod:`ditrates.criteria.threshold`).
+
+>>> import ditrates
+>>> ev = ditrates.get("inference-almost-linear").evaluate(L=4096, d=8, B=0.5, kappa="0.125")
+>>> ev.verdict.split(":")[0], round(ev.value, 3)
+('efficient side', 0.173)
+"""
+
+from __future__ import annotations
+
+from ditrates.criteria import threshold as th
+from ditrates.result import Result
+
+inference_hardness = Result(
+    name="inference-hardness",
+    source="Proposition 4.1",
+    kind="hardness",
+    summary="under SETH, DiT inference at B = C_b sqrt(log L), d = C log L needs L^(2-o(1)) time",
+    statement=(
+        "Assume SETH. For every q > 0 there are C, C_a, C_b > 0 such that no O(L^(2-q))-time algorithm solves "
+        "ADiTI(L, d = C log L, B = C_b sqrt(log L), delta_F = L^(-C_a))."
+    ),
+    expr=th.RATIO,
+    quantity=th.QUANTITY,
+    relation=":=",
+    order=th.ORDER,
+    conditions=th.CONDITIONS,
+    parts=th.PARTS,
+    verdict=th.hardness_verdict,
+    notes=(
+        "The paper prints O(n^(2-q)); it should read O(L^(2-q)) (typo).",
+        *th.NOTES,
+    ),
+)
+
+inference_almost_linear = Result(
+    name="inference-almost-linear",
+    source="Proposition 4.2",
+    kind="criterion",
+    summary="DiT inference in L^(1+o(1)) time when d = O(log L) and B = o(sqrt(log L))",
+    statement=(
+        "ADiTI(L, d = O(log L), B = o(sqrt(log L)), delta_F = 1/poly(L)) can be solved in L^(1+o(1)) time."
+    ),
+    expr=th.RATIO,
+    quantity=th.QUANTITY,
+    relation=":=",
+    order=th.ORDER,
+    conditions=th.CONDITIONS,
+    parts=th.PARTS,
+    verdict=th.efficient_verdict("inference", "Prop. 4.2"),
+    notes=(
+        "Printed 'assuming SETH', which an upper bound does not need.",
+        "Necessary, not sufficient, for fast inference in practice (Sec. 5).",
+        *th.NOTES,
+    ),
+)
+
+alman_song_threshold = Result(
+    name="alman-song-threshold",
+    source="Alman and Song 2023, Theorems 1.3-1.4",
+    kind="baseline",
+    summary="attention exp(QK^T/d): L^(1+o(1)) below B = o(sqrt(log L)), SETH-hard at Theta(sqrt(log L))",
+    statement=(
+        "AAttC(L, d = O(log L), B = o(sqrt(log L)), eps_a = 1/poly(L)) is solvable in L^(1+o(1)) time; with "
+        "d = O(log L) and B = Theta(sqrt(log L)) it needs L^(2-o(1)) time under SETH. Entries of Q, K, V lie in "
+        "[-B, B] and A = exp(Q K^T / d)."
+    ),
+    expr=th.RATIO,
+    quantity=th.QUANTITY,
+    relation=":=",
+    order=th.ORDER,
+    conditions=th.CONDITIONS,
+    parts=th.PARTS,
+    verdict=th.efficient_verdict("attention", "Alman-Song 2023"),
+    reference="Alman and Song: Fast Attention Requires Bounded Entries, NeurIPS 2023, arXiv 2302.13214",
+    notes=("Alman-Song's temperature is 1/d: use kappa = 1/d (--temperature 1/d) to read their statement.",
+           "Formal numbering (Thm 1.3/1.4) is inferred; the threshold itself is from the abstract."),
+)
+
+RESULTS = (inference_hardness, inference_almost_linear, alman_song_threshold)

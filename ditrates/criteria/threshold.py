@@ -1,0 +1,78 @@
+"""The norm threshold shared by Section 4's criteria: B against C_b sqrt(log L), and d against log L.
+
+Alman and Song (2023) compute ``exp(Q K^T / d)`` with entries of Q, K in [-B, B]: below
+``B = o(sqrt(log L))`` (and ``d = O(log L)``) attention takes L^(1+o(1)) time, at
+``B = Theta(sqrt(log L))`` it is SETH-hard. The DiT paper's Problem 2 and Definition 4.1 have no
+``1/d`` temperature: ``exp(kappa Q K^T)`` with ``kappa = 1``. Writing ``exp(kappa Q K^T) =
+exp(Q' K'^T / d)`` with ``Q' = sqrt(kappa d) Q`` shows that the Alman-Song threshold applies to the
+effective bound::
+
+    B_eff = sqrt(kappa d) B,     ratio = B_eff / (C_b sqrt(ln L))
+
+so with the paper's ``kappa = 1`` the condition is stricter by ``sqrt(d)`` than the paper prints.
+ditrates decides on ``ratio < 1`` (efficient side) and reports the literal ratio ``B / sqrt(ln L)`` too.
+O(.) and o(.) are statements about L -> infinity: one instance can only be placed on a side of the
+threshold with the constants C_b, C_d (default 1) made explicit.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ditrates.result import Condition, Evaluation, Order, Part
+from ditrates.symbols import S
+
+THRESHOLD = S.C_b * sympy.sqrt(sympy.log(S.L))
+B_EFF = sympy.sqrt(S.kappa * S.d) * S.B
+RATIO = B_EFF / THRESHOLD
+QUANTITY = r"\rho"
+"""The ratio's name in LaTeX: rho < 1 (with d <= C_d log L) is the efficient side."""
+D_RATIO = S.d / (S.C_d * sympy.log(S.L))
+
+PARTS = (
+    Part("threshold", "C_b sqrt(ln L)", THRESHOLD, "Prop. 4.1", "the norm threshold B = C_b sqrt(log L)"),
+    Part("B_eff", "sqrt(kappa d) B", B_EFF, "reduction to Alman-Song 2023",
+         "the bound on the entries of Q' = sqrt(kappa d) Q, K' in exp(Q' K'^T / d)"),
+    Part("d/log L", "d / (C_d ln L)", D_RATIO, "d = O(log L)", "at most 1 on the efficient side"),
+    Part("B/sqrt(log L) as printed", "B / (C_b sqrt(ln L))", S.B / THRESHOLD, "Prop. 4.2 as printed",
+         "the paper's literal reading, without the temperature"),
+)
+CONDITIONS = (Condition(S.L >= 2, "Section 4 (log L > 0)"),)
+ORDER = Order(B_EFF / sympy.sqrt(sympy.log(S.L)), big_o=False)
+NOTES = (
+    "No softmax temperature in the paper's Problem 2 and Def. 4.1, unlike Alman-Song; with kappa = 1 the "
+    "reduction needs sqrt(d) B = o(sqrt(log L)). kappa = 1/d is Alman-Song's convention.",
+    "Asymptotic: o(sqrt(log L)) and O(log L) cannot be checked at one L; the verdict places the instance on a "
+    "side of the threshold with constants C_b = C_d = 1 (settable).",
+)
+
+
+def ratios(ev: Evaluation) -> tuple[float, float]:
+    """(B_eff / (C_b sqrt ln L), d / (C_d ln L)) of an evaluation of a Section 4 criterion."""
+    return float(ev.value), float(10 ** ev.part("d/log L"))
+
+
+def efficient_verdict(task: str, source: str):
+    """A verdict function: is the instance on the almost-linear side for ``task``?"""
+
+    def verdict(ev: Evaluation) -> str:
+        r, rd = ratios(ev)
+        fails = []
+        if r >= 1:
+            fails.append(f"B_eff/(C_b sqrt ln L) = {r:.3g} >= 1")
+        if rd > 1:
+            fails.append(f"d/(C_d ln L) = {rd:.3g} > 1")
+        if not fails:
+            return (f"efficient side: B_eff/(C_b sqrt ln L) = {r:.3g} < 1 and d/(C_d ln L) = {rd:.3g} <= 1; "
+                    f"{task} in L^(1+o(1)) time ({source})")
+        return f"not on the efficient side of {source}: " + " and ".join(fails)
+
+    return verdict
+
+
+def hardness_verdict(ev: Evaluation) -> str:
+    r, rd = ratios(ev)
+    if r >= 1:
+        return (f"hard side: B_eff/(C_b sqrt ln L) = {r:.3g} >= 1; under SETH no O(L^(2-q)) algorithm reaches "
+                f"1/poly(L) accuracy for suitable constants (Prop. 4.1; d/(C_d ln L) = {rd:.3g})")
+    return f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {r:.3g} < 1; Prop. 4.1 does not apply"

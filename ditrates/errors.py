@@ -1,0 +1,41 @@
+"""Errors that the command line turns into one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class DitratesError(ValueError):
+    """Base class: bad input, never a bug. Its message is one line meant for the user."""
+
+
+class DomainError(DitratesError):
+    """A value lies outside its parameter's domain (negative dimension, eps outside (0, 1), ...)."""
+
+
+class ConditionError(DitratesError):
+    """A condition of a theorem fails at the given numbers; the message names the condition."""
+
+
+class MissingValue(DitratesError):
+    """A result needs a value that was neither given nor has a default (e.g. ``n``)."""
+
+
+class UnknownName(DitratesError):
+    """An unknown result, parameter or preset name."""
+
+    @classmethod
+    def for_choice(cls, what: str, name: str, choices: Iterable[str]) -> UnknownName:
+        """An error naming the closest choices.
+
+        >>> print(UnknownName.for_choice("result", "score-estimaton", ["score-estimation", "xi"]))
+        unknown result 'score-estimaton'; did you mean 'score-estimation'?
+        """
+        choices = list(choices)
+        close = difflib.get_close_matches(name, choices, n=3, cutoff=0.7)
+        if close:
+            hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        else:
+            hint = "choose from " + ", ".join(choices)
+        return cls(f"unknown {what} '{name}'; {hint}")

@@ -1,0 +1,338 @@
+"""Log-space evaluation of sympy expressions, number parsing and number formatting.
+
+The paper's bounds reach ``2^((1/eps)^(2L))``, far beyond float64. Every expression is therefore
+evaluated as a pair ``(sign, ln|value|)`` by walking the sympy tree:
+
+* products add logarithms, sums use a signed log-sum-exp, ``b^e`` becomes ``e * ln b``;
+* ``exp(x)`` needs only the value of ``x``, ``log(x)`` only ``ln x``;
+* the variance ``sigma(t) = 1 - exp(-t)`` uses ``log(-expm1(-t))``.
+
+Two backends share the walk: ``"mp"`` (mpmath, 40 significant digits and an unbounded exponent, used for
+single evaluations) and ``"np"`` (numpy float64 arrays, used for grids). A value whose logarithm itself
+overflows float64 (beyond ``10^(1.8e308)``) comes back as ``inf`` from the numpy backend only.
+
+>>> import sympy
+>>> x = sympy.Symbol("x", positive=True)
+>>> sign, ln = ln_eval(2 ** (1 / x) ** 8, {x: 0.5})
+>>> sign, float(ln / LN10)          # 2^(2^8) = 10^77.06...
+(1, 77.06367888997919)
+>>> format_log10(ln / LN10)
+'1.158e+77'
+>>> format_log10(mpmath.mpf(3.2e127))
+'10^(3.2e+127)'
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import mpmath
+import sympy
+
+from ditrates.errors import DomainError
+from ditrates.symbols import sigma
+
+MP_DPS = 40
+"""Working precision (decimal digits) of the mpmath backend."""
+
+LN10 = mpmath.log(10)
+MAX_DECIMAL_EXPONENT = 100_000
+"""Inputs above ``10^MAX_DECIMAL_EXPONENT`` are refused (their integer would not fit in memory)."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Parsing and formatting
+# ----------------------------------------------------------------------------------------------------
+def parse_number(text: str | int | float, *, integer: bool = False, name: str = "value"):
+    """Parse ``"1e5"``, ``"100_000"``, ``"0.25"`` exactly: an ``int`` for integers, an ``mpf`` otherwise.
+
+    >>> parse_number("1e5", integer=True)
+    100000
+    >>> parse_number("2.5e-400")
+    mpf('2.5000000000000000000000000000000000000000006e-400')
+    >>> parse_number("1.5", integer=True, name="n")
+    Traceback (most recent call last):
+    ...
+    ditrates.errors.DomainError: n must be an integer, got 1.5
+    >>> parse_number("nan", name="eps")
+    Traceback (most recent call last):
+    ...
+    ditrates.errors.DomainError: eps must be a finite number, got 'nan'
+    """
+    raw = str(text).strip()
+    try:
+        dec = decimal.Decimal(raw)
+    except (decimal.InvalidOperation, ValueError):
+        raise DomainError(f"{name} must be a number, got {raw!r}") from None
+    if not dec.is_finite():
+        raise DomainError(f"{name} must be a finite number, got {raw!r}")
+    if dec.adjusted() > MAX_DECIMAL_EXPONENT:
+        raise DomainError(f"{name} = {raw} is too large (ditrates accepts up to 1e{MAX_DECIMAL_EXPONENT})")
+    if integer:
+        if dec != dec.to_integral_value():
+            raise DomainError(f"{name} must be an integer, got {raw}")
+        return int(dec)
+    if dec.adjusted() < -MAX_DECIMAL_EXPONENT:
+        raise DomainError(f"{name} = {raw} is too small (ditrates accepts down to 1e-{MAX_DECIMAL_EXPONENT})")
+    with mpmath.workdps(MP_DPS):
+        return mpmath.mpf(str(dec))
+
+
+def format_number(x, digits: int = 4) -> str:
+    """A compact human form: integers exactly up to 10^7, everything else with ``digits`` significant digits.
+
+    >>> format_number(100000), format_number(10**12), format_number(mpmath.mpf("0.921937"))
+    ('100000', '1e+12', '0.9219')
+    """
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int) and abs(x) < 10**7:
+        return str(x)
+    if isinstance(x, int | float) and x != 0 and math.isfinite(float(x)) and x == int(x) and abs(x) < 1e16:
+        return f"{float(x):.{digits}g}"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x == int(x) and abs(x) < 10**7:
+        return str(int(x))
+    return mpmath.nstr(mpmath.mpf(x), digits, min_fixed=-4, max_fixed=7, strip_zeros=True)
+
+
+def format_log10(log10, digits: int = 4) -> str:
+    """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise.
+
+    >>> format_log10(-1.5), format_log10(2.5e5), format_log10(-400)
+    ('0.03162', '10^(2.5e+05)', '10^(-400)')
+    """
+    log10 = mpmath.mpf(log10)
+    if abs(log10) < 300:
+        return mpmath.nstr(mpmath.power(10, log10), digits, min_fixed=-4, max_fixed=5, strip_zeros=False)
+    return f"10^({mpmath.nstr(log10, digits, min_fixed=-1, max_fixed=6)})"
+
+
+def to_float_or_none(x) -> float | None:
+    """``float(x)`` if it is finite in float64, else ``None`` (never inf or nan)."""
+    try:
+        f = float(x)
+    except (OverflowError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def json_number(x):
+    """A JSON-safe number: an int, a finite float, or (beyond float64) a decimal string."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return x if abs(x) < 2**63 else mpmath.nstr(mpmath.mpf(x), 15)
+    f = to_float_or_none(x)
+    return f if f is not None else mpmath.nstr(mpmath.mpf(x), 15)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The log-space tree walk
+# ----------------------------------------------------------------------------------------------------
+class _MP:
+    """mpmath backend: scalars, unbounded exponent."""
+
+    zero_ln = mpmath.ninf
+
+    @staticmethod
+    def const(x):
+        return mpmath.mpf(x) if not isinstance(x, mpmath.mpf) else x
+
+    @staticmethod
+    def number(num: sympy.Expr):
+        if isinstance(num, sympy.Rational):
+            return mpmath.mpf(int(num.p)) / int(num.q)
+        return mpmath.mpf(num.evalf(MP_DPS + 5))
+
+    log = staticmethod(mpmath.log)
+    exp = staticmethod(mpmath.exp)
+    expm1 = staticmethod(mpmath.expm1)
+    sign = staticmethod(lambda x: int(mpmath.sign(x)))
+
+    @staticmethod
+    def logabs(x):
+        return mpmath.log(abs(x)) if x != 0 else mpmath.ninf
+
+    @staticmethod
+    def maximum(xs):
+        return max(xs)
+
+    @staticmethod
+    def extreme(xs, smallest: bool):
+        return min(xs) if smallest else max(xs)
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+
+class _NP:
+    """numpy backend: float64 arrays, vectorised."""
+
+    def __init__(self):
+        import numpy as np
+
+        self.np = np
+        self.zero_ln = -np.inf
+
+    def const(self, x):
+        np = self.np
+        if isinstance(x, np.ndarray):
+            return x.astype(float)
+        return np.asarray(float(x))
+
+    def number(self, num: sympy.Expr):
+        return self.np.asarray(float(num))
+
+    def log(self, x):
+        with self.np.errstate(divide="ignore", invalid="ignore"):
+            return self.np.log(x)
+
+    def exp(self, x):
+        with self.np.errstate(over="ignore"):
+            return self.np.exp(x)
+
+    def expm1(self, x):
+        return self.np.expm1(x)
+
+    def sign(self, x):
+        return self.np.sign(x)
+
+    def logabs(self, x):
+        with self.np.errstate(divide="ignore"):
+            return self.np.log(self.np.abs(x))
+
+    def maximum(self, xs):
+        return self.np.maximum.reduce(self.np.broadcast_arrays(*xs))
+
+    def extreme(self, xs, smallest: bool):
+        f = self.np.minimum if smallest else self.np.maximum
+        return f.reduce(self.np.broadcast_arrays(*xs))
+
+    def where(self, cond, a, b):
+        return self.np.where(cond, a, b)
+
+
+_NP_BACKEND: _NP | None = None
+
+
+def _backend(name: str):
+    global _NP_BACKEND
+    if name == "mp":
+        return _MP
+    if name == "np":
+        if _NP_BACKEND is None:
+            _NP_BACKEND = _NP()
+        return _NP_BACKEND
+    raise ValueError(f"unknown backend {name!r}")
+
+
+def ln_eval(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any], backend: str = "mp"):
+    """Evaluate ``expr`` as ``(sign, ln|expr|)`` with ``values`` substituted for its symbols.
+
+    ``sign`` is -1, 0 or 1 (arrays of them with the numpy backend); ``ln`` is ``-inf`` where the value
+    is 0. Raises :class:`KeyError` naming a symbol without a value.
+    """
+    be = _backend(backend)
+    if backend == "mp":
+        with mpmath.workdps(MP_DPS):
+            return _walk(sympy.sympify(expr), values, be)
+    import numpy as np
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _walk(sympy.sympify(expr), values, be)
+
+
+def value_eval(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any], backend: str = "mp"):
+    """The plain value ``sign * exp(ln)`` (only for quantities known to fit in the backend's range)."""
+    be = _backend(backend)
+    s, ln = ln_eval(expr, values, backend)
+    if backend == "mp":
+        with mpmath.workdps(MP_DPS):
+            return s * mpmath.exp(ln) if s != 0 else mpmath.mpf(0)
+    return s * be.exp(ln)
+
+
+def _plain(sl, be):
+    s, ln = sl
+    return s * be.exp(ln)
+
+
+def _walk(e: sympy.Expr, values, be):
+    if e.is_Symbol:
+        if e not in values:
+            raise KeyError(e)
+        v = be.const(values[e])
+        return be.sign(v), be.logabs(v)
+    if e.is_Number or isinstance(e, sympy.NumberSymbol):
+        v = be.number(e)
+        return be.sign(v), be.logabs(v)
+    if e.is_Mul:
+        s, ln = 1, 0
+        for a in e.args:
+            sa, la = _walk(a, values, be)
+            s, ln = s * sa, ln + la
+        return s, ln
+    if e.is_Add:
+        terms = [_walk(a, values, be) for a in e.args]
+        live = [be.where(s != 0, ln, be.zero_ln) for s, ln in terms]
+        m = be.maximum(live)
+        finite_m = be.where(abs(m) < float("inf"), m, 0)
+        total = 0
+        for (s, _), ln in zip(terms, live, strict=True):
+            total = total + s * be.exp(ln - finite_m)
+        s = be.sign(total)
+        ln = be.where(abs(m) < float("inf"), finite_m + be.logabs(total), m)
+        return s, ln
+    if e.is_Pow:
+        base, ex = e.args
+        sb, lb = _walk(base, values, be)
+        if ex.is_Integer:
+            k = int(ex)
+            return (sb**k if k % 2 else sb * sb), lb * k
+        ev = _plain(_walk(ex, values, be), be)
+        if be is _MP and sb < 0:
+            raise DomainError(f"negative base in {e}")
+        return sb * sb, be.where(lb == 0, 0 * lb, ev * lb)
+    if isinstance(e, sympy.exp):
+        return 1, _plain(_walk(e.args[0], values, be), be)
+    if isinstance(e, sympy.log):
+        s, ln = _walk(e.args[0], values, be)
+        return be.sign(ln), be.logabs(ln)
+    if isinstance(e, sigma):
+        tv = _plain(_walk(e.args[0], values, be), be)
+        v = -be.expm1(-tv)
+        return be.sign(v), be.logabs(v)
+    if isinstance(e, sympy.Min | sympy.Max):
+        vals = [_plain(_walk(a, values, be), be) for a in e.args]
+        v = be.extreme(vals, isinstance(e, sympy.Min))
+        return be.sign(v), be.logabs(v)
+    raise NotImplementedError(f"ln_eval cannot evaluate {type(e).__name__}: {e}")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Root finding (scalar and vectorised bisection)
+# ----------------------------------------------------------------------------------------------------
+def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float = 0.0):
+    """Find ``x`` in ``[lo, hi]`` with ``f(x) = 0`` for ``f`` increasing, ``f(lo) <= 0 <= f(hi)``.
+
+    Works elementwise on numpy arrays too (each element is bisected independently).
+
+    >>> round(float(bisect(lambda x: x * x - 2, 0.0, 2.0)), 12)
+    1.414213562373
+    """
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        neg = f(mid) <= 0
+        if isinstance(neg, bool):
+            lo, hi = (mid, hi) if neg else (lo, mid)
+            if hi - lo <= tol:
+                break
+        else:
+            import numpy as np
+
+            lo, hi = np.where(neg, mid, lo), np.where(neg, hi, mid)
+    return (lo + hi) / 2

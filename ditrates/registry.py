@@ -1,0 +1,102 @@
+"""All results by name, grouped as the command line shows them, and presets of real DiT sizes.
+
+>>> from ditrates.registry import get, names, preset
+>>> get("score-estimation").source
+'Theorem 3.2'
+>>> names("statistical")[:3]
+('score-approximation', 'network-size', 'xi')
+>>> p = preset("DiT-XL/2")
+>>> (p.d0, p.d, p.L)
+(4096, 16, 256)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ditrates.criteria import inference, training
+from ditrates.errors import UnknownName
+from ditrates.rates import approximation, baselines, estimation, recovery
+from ditrates.result import Result
+
+_ALL: dict[str, Result] = {
+    r.name: r
+    for module in (approximation, estimation, recovery, inference, training, baselines)
+    for r in module.RESULTS
+}
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "statistical": ("score-approximation", "network-size", "xi", "score-estimation", "subspace-recovery",
+                    "tv-recovery", "orthogonal-variance"),
+    "derived": ("xi-tuned",),
+    "computational": ("inference-hardness", "inference-almost-linear", "training-almost-linear"),
+    "baselines": ("chen2023-score-estimation", "chen2023-tv", "oko2023-tv", "hu2025-latent-tv",
+                  "alman-song-threshold"),
+}
+assert sorted(n for g in GROUPS.values() for n in g) == sorted(_ALL), "every result belongs to one group"
+
+
+def get(name: str) -> Result:
+    """The result called ``name``; an :class:`~ditrates.errors.UnknownName` error suggests close names."""
+    try:
+        return _ALL[name]
+    except KeyError:
+        raise UnknownName.for_choice("result", name, _ALL) from None
+
+
+def names(group: str | None = None) -> tuple[str, ...]:
+    """Result names, in the order of :data:`GROUPS` (all groups when ``group`` is None)."""
+    if group is None:
+        return tuple(n for g in GROUPS.values() for n in g)
+    if group not in GROUPS:
+        raise UnknownName.for_choice("group", group, GROUPS)
+    return GROUPS[group]
+
+
+def results(group: str | None = None) -> tuple[Result, ...]:
+    """Result objects, in the order of :func:`names`."""
+    return tuple(_ALL[n] for n in names(group))
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A DiT of Peebles and Xie (2023) on the 32x32x4 SD-VAE latents of 256x256 images.
+
+    The paper's reshape R (Definition 3.1) patchifies the latent with patch p: d = 4 p^2 numbers per
+    token, L = (32/p)^2 tokens, d0 = d L = 4096. ``depth``, ``width`` and ``heads`` are the model's own
+    sizes (for reference; the rates depend on d0, d and L only).
+    """
+
+    name: str
+    patch: int
+    depth: int
+    width: int
+    heads: int
+    d0: int = 4096
+    D: int = 256 * 256 * 3
+
+    @property
+    def d(self) -> int:
+        return 4 * self.patch**2
+
+    @property
+    def L(self) -> int:
+        return (32 // self.patch) ** 2
+
+    def values(self) -> dict[str, int]:
+        """The parameter values the preset sets."""
+        return {"d0": self.d0, "d": self.d, "L": self.L, "D": self.D}
+
+
+_SIZES = {"S": (12, 384, 6), "B": (12, 768, 12), "L": (24, 1024, 16), "XL": (28, 1152, 16)}
+PRESETS: dict[str, Preset] = {
+    f"DiT-{size}/{p}": Preset(f"DiT-{size}/{p}", p, *dims) for size, dims in _SIZES.items() for p in (2, 4, 8)
+}
+
+
+def preset(name: str) -> Preset:
+    """The preset called ``name`` (case-insensitive, e.g. ``dit-xl/2``)."""
+    for key, p in PRESETS.items():
+        if key.lower() == name.lower():
+            return p
+    raise UnknownName.for_choice("preset", name, PRESETS)
