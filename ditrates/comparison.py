@@ -49,6 +49,7 @@ def _ln_bound(result, values: dict, ln_n):
     return result.evaluate_at(r).ln
 
 
+@numerics.precise
 def crossings(a: str, b: str, **values) -> list[Crossing]:
     """All n (as log10) where the rates ``a`` and ``b`` cross, for n from 3 up to 10^100000.
 

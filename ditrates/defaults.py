@@ -107,7 +107,11 @@ def _parse(key: str, raw):
         for v in (arr.min(), arr.max()):
             dataclasses.replace(p, integer=False).check(float(v))
         return arr  # integer parameters may take real values on grids: the formulas are smooth in them
-    if isinstance(raw, str) or isinstance(raw, int | float) and not isinstance(raw, bool):
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if abs(raw).bit_length() > numerics.MAX_DECIMAL_EXPONENT * 3.33:
+            raise DomainError(f"{p.label} is too large (ditrates accepts up to 1e{numerics.MAX_DECIMAL_EXPONENT})")
+        return raw
+    if isinstance(raw, str | float):
         return numerics.parse_number(raw, integer=p.integer, name=p.label)
     if isinstance(raw, mpmath.mpf):
         if p.integer and raw == int(raw):
@@ -119,6 +123,7 @@ def _parse(key: str, raw):
         raise DomainError(f"{p.label} must be a number, got {raw!r}") from None
 
 
+@numerics.precise
 def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = True) -> Resolved:
     """Complete ``given`` (key -> number, numeric string or numpy array) with the defaults ``needed``.
 
@@ -135,7 +140,7 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         values[key] = v
     reasons: dict[str, str] = {}
     needed = set(needed)
-    wanted = _closure(needed)
+    wanted = _closure(needed, set(values))
 
     def need(key: str):
         if key not in values:
@@ -208,12 +213,13 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
     return Resolved(values, reasons, {k: v for k, v in given.items() if v is not None})
 
 
-def _closure(keys: set[str]) -> set[str]:
+def _closure(keys: set[str], given: set[str]) -> set[str]:
+    """``keys`` and, for those without a given value, the keys their defaults are computed from."""
     out = set(keys)
     changed = True
     while changed:
         changed = False
-        for k in list(out):
+        for k in list(out - given):
             for dep in DEPENDS.get(k, ()):
                 if dep not in out:
                     out.add(dep)

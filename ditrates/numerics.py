@@ -25,7 +25,10 @@ overflows float64 (beyond ``10^(1.8e308)``) comes back as ``inf`` from the numpy
 from __future__ import annotations
 
 import decimal
+import fractions
+import functools
 import math
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,8 +42,21 @@ MP_DPS = 40
 """Working precision (decimal digits) of the mpmath backend."""
 
 LN10 = mpmath.log(10)
+NEGLIGIBLE = 2.31 * MP_DPS + 20
+"""A term e^(-NEGLIGIBLE) times smaller than the largest one cannot change a sum at MP_DPS digits."""
 MAX_DECIMAL_EXPONENT = 100_000
 """Inputs above ``10^MAX_DECIMAL_EXPONENT`` are refused (their integer would not fit in memory)."""
+
+
+def precise(fn: Callable) -> Callable:
+    """Run ``fn`` with mpmath at :data:`MP_DPS` digits (mpmath's default is 15)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with mpmath.workdps(MP_DPS):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -91,7 +107,7 @@ def format_number(x, digits: int = 4) -> str:
         return str(x)
     if isinstance(x, int) and abs(x) < 10**7:
         return str(x)
-    if isinstance(x, int | float) and x != 0 and math.isfinite(float(x)) and x == int(x) and abs(x) < 1e16:
+    if isinstance(x, int | float) and x != 0 and abs(x) < 1e16 and math.isfinite(x) and x == int(x):
         return f"{float(x):.{digits}g}"
     if isinstance(x, str):
         return x
@@ -283,7 +299,10 @@ def _walk(e: sympy.Expr, values, be):
         finite_m = be.where(abs(m) < float("inf"), m, 0)
         total = 0
         for (s, _), ln in zip(terms, live, strict=True):
-            total = total + s * be.exp(ln - finite_m)
+            rel = ln - finite_m
+            if be is _MP and rel < -NEGLIGIBLE:
+                continue  # below the working precision; exp of a huge negative number is slow in mpmath
+            total = total + s * be.exp(rel)
         s = be.sign(total)
         ln = be.where(abs(m) < float("inf"), finite_m + be.logabs(total), m)
         return s, ln
@@ -311,6 +330,54 @@ def _walk(e: sympy.Expr, values, be):
         v = be.extreme(vals, isinstance(e, sympy.Min))
         return be.sign(v), be.logabs(v)
     raise NotImplementedError(f"ln_eval cannot evaluate {type(e).__name__}: {e}")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Plain (exact where possible) evaluation, for conditions
+# ----------------------------------------------------------------------------------------------------
+def plain_eval(e: sympy.Expr, values: Mapping[sympy.Symbol, Any]):
+    """The value of ``e`` with Python arithmetic: integers and rationals stay exact (``int``,
+    ``Fraction``); anything involving a float, mpf or a transcendental function becomes an mpf.
+
+    >>> from sympy import Symbol, Rational
+    >>> x = Symbol("x")
+    >>> plain_eval(x / 2 + Rational(1, 3), {x: 1})
+    Fraction(5, 6)
+    """
+    if e.is_Symbol:
+        return values[e]
+    if e.is_Integer:
+        return int(e)
+    if e.is_Rational:
+        return fractions.Fraction(int(e.p), int(e.q))
+    if e.is_Number or isinstance(e, sympy.NumberSymbol):
+        return mpmath.mpf(e.evalf(MP_DPS + 5))
+    args = [plain_eval(a, values) for a in e.args]
+    if any(isinstance(a, mpmath.mpf) for a in args):
+        args = [_mp(a) for a in args]
+    if e.is_Add:
+        return functools.reduce(operator.add, args)
+    if e.is_Mul:
+        return functools.reduce(operator.mul, args)
+    if e.is_Pow:
+        base, ex = args
+        if isinstance(ex, int):
+            return fractions.Fraction(base) ** ex if ex < 0 and not isinstance(base, mpmath.mpf) else base**ex
+        return mpmath.power(_mp(base), _mp(ex))
+    if isinstance(e, sympy.Min):
+        return min(args)
+    if isinstance(e, sympy.Max):
+        return max(args)
+    funcs = {sympy.log: mpmath.log, sympy.exp: mpmath.exp, sigma: lambda t: -mpmath.expm1(-t)}
+    if type(e) in funcs:
+        return funcs[type(e)](_mp(args[0]))
+    raise NotImplementedError(f"plain_eval cannot evaluate {type(e).__name__}: {e}")
+
+
+def _mp(x):
+    if isinstance(x, fractions.Fraction):
+        return mpmath.mpf(x.numerator) / x.denominator
+    return x if isinstance(x, mpmath.mpf) else mpmath.mpf(x)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -13,17 +13,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
-from ditrates.criteria import inference, training
 from ditrates.errors import UnknownName
-from ditrates.rates import approximation, baselines, estimation, recovery
 from ditrates.result import Result
-
-_ALL: dict[str, Result] = {
-    r.name: r
-    for module in (approximation, estimation, recovery, inference, training, baselines)
-    for r in module.RESULTS
-}
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "statistical": ("score-approximation", "network-size", "xi", "score-estimation", "subspace-recovery",
@@ -33,15 +26,30 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "baselines": ("chen2023-score-estimation", "chen2023-tv", "oko2023-tv", "hu2025-latent-tv",
                   "alman-song-threshold"),
 }
-assert sorted(n for g in GROUPS.values() for n in g) == sorted(_ALL), "every result belongs to one group"
+
+MODULES = ("ditrates.rates.approximation", "ditrates.rates.estimation", "ditrates.rates.recovery",
+           "ditrates.criteria.inference", "ditrates.criteria.training", "ditrates.rates.baselines")
+"""The modules that define results (each has a tuple RESULTS); imported on first use, so that a command
+needing only the statistical rates does not build the others."""
+
+_HOME = {
+    **dict.fromkeys(("score-approximation", "network-size"), "ditrates.rates.approximation"),
+    **dict.fromkeys(("xi", "score-estimation", "xi-tuned"), "ditrates.rates.estimation"),
+    **dict.fromkeys(("subspace-recovery", "tv-recovery", "orthogonal-variance"), "ditrates.rates.recovery"),
+    **dict.fromkeys(("inference-hardness", "inference-almost-linear", "alman-song-threshold"),
+                    "ditrates.criteria.inference"),
+    "training-almost-linear": "ditrates.criteria.training",
+    **dict.fromkeys(("chen2023-score-estimation", "chen2023-tv", "oko2023-tv", "hu2025-latent-tv"),
+                    "ditrates.rates.baselines"),
+}
 
 
 def get(name: str) -> Result:
     """The result called ``name``; an :class:`~ditrates.errors.UnknownName` error suggests close names."""
-    try:
-        return _ALL[name]
-    except KeyError:
-        raise UnknownName.for_choice("result", name, _ALL) from None
+    if name not in _HOME:
+        raise UnknownName.for_choice("result", name, names())
+    module = importlib.import_module(_HOME[name])
+    return next(r for r in module.RESULTS if r.name == name)
 
 
 def names(group: str | None = None) -> tuple[str, ...]:
@@ -55,7 +63,7 @@ def names(group: str | None = None) -> tuple[str, ...]:
 
 def results(group: str | None = None) -> tuple[Result, ...]:
     """Result objects, in the order of :func:`names`."""
-    return tuple(_ALL[n] for n in names(group))
+    return tuple(get(n) for n in names(group))
 
 
 @dataclasses.dataclass(frozen=True)

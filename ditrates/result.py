@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -85,11 +86,11 @@ class Condition:
 
     def holds(self, values: Mapping[sympy.Symbol, Any]) -> bool:
         """Whether the relation holds at ``values`` (exact arithmetic for exact inputs)."""
-        subs = {s: _to_sympy(values[s]) for s in self.symbols}
-        truth = self.relation.subs(subs)
-        if truth not in (sympy.true, sympy.false):
-            truth = bool(sympy.N(truth, numerics.MP_DPS))
-        return bool(truth)
+        rel = self.relation
+        lhs, rhs = numerics.plain_eval(rel.lhs, values), numerics.plain_eval(rel.rhs, values)
+        if isinstance(lhs, mpmath.mpf) or isinstance(rhs, mpmath.mpf):
+            lhs, rhs = numerics._mp(lhs), numerics._mp(rhs)
+        return _OPS[type(rel)](lhs, rhs)
 
     def holds_grid(self, values: Mapping[sympy.Symbol, Any]):
         """Elementwise truth on numpy grids."""
@@ -99,21 +100,13 @@ class Condition:
         if isinstance(rel, sympy.And):
             return np.logical_and.reduce([Condition(a, self.source).holds_grid(values) for a in rel.args])
         diff = numerics.value_eval(rel.lhs - rel.rhs, values, "np")
-        ops = {sympy.StrictLessThan: diff < 0, sympy.LessThan: diff <= 0, sympy.StrictGreaterThan: diff > 0,
-               sympy.GreaterThan: diff >= 0, sympy.Equality: np.abs(diff) <= 1e-9, sympy.Unequality: diff != 0}
-        return ops[type(rel)]
+        if isinstance(rel, sympy.Equality):
+            return np.abs(diff) <= 1e-9 * (1 + np.abs(numerics.value_eval(rel.lhs, values, "np")))
+        return _OPS[type(rel)](diff, 0)
 
 
-def _to_sympy(v):
-    if isinstance(v, bool):
-        return sympy.true if v else sympy.false
-    if isinstance(v, int):
-        return sympy.Integer(v)
-    if isinstance(v, mpmath.mpf):
-        if mpmath.isinf(v):
-            return sympy.oo if v > 0 else -sympy.oo
-        return sympy.Float(v, numerics.MP_DPS)
-    return sympy.sympify(v)
+_OPS = {sympy.StrictLessThan: operator.lt, sympy.LessThan: operator.le, sympy.StrictGreaterThan: operator.gt,
+        sympy.GreaterThan: operator.ge, sympy.Equality: operator.eq, sympy.Unequality: operator.ne}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +152,7 @@ class Part:
 # ----------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """One numbered statement of the paper (or of a paper it is compared with).
+    r"""One numbered statement of the paper (or of a paper it is compared with).
 
     Attributes
     ----------
@@ -236,6 +229,7 @@ class Result:
         return self.expr.subs({s: pair[1] if explicit else pair[0] for s, pair in self.hidden.items()})
 
     # -- evaluation ---------------------------------------------------------------------------------
+    @numerics.precise
     def evaluate(self, *, explicit: bool = False, **values) -> Evaluation:
         """Evaluate at ``values`` (numbers or numeric strings such as ``"1e5"``), filling defaults.
 
@@ -267,6 +261,7 @@ class Result:
                                   for s in sorted(c.symbols, key=str))
                 raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}")
 
+    @numerics.precise
     def exponent(self, key: str = "n", **values) -> float:
         """The local exponent ``d log(bound) / d log(key)`` at ``values``.
 

@@ -61,6 +61,7 @@ class Solution:
                 "direction": "smallest" if self.decreasing else "largest", "exact": self.exact}
 
 
+@numerics.precise
 def solve(result: Result | str, key: str, target, **values) -> Solution:
     """Solve ``bound(key) = target`` for ``key`` (see the module docstring)."""
     from ditrates.registry import get

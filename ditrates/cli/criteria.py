@@ -11,7 +11,7 @@ from ditrates.cli.app import EPILOG, JsonOpt, PresetOpt, app, output_mode, with_
 from ditrates.cli.output import Output
 from ditrates.errors import DitratesError
 
-criteria_app = typer.Typer(help="Efficiency criteria of DiT inference and training (Sec. 4).", epilog=EPILOG)
+criteria_app = typer.Typer(epilog=EPILOG)
 app.add_typer(criteria_app, name="criteria")
 if hasattr(attention, "measure_command"):
     criteria_app.command("measure")(attention.measure_command)

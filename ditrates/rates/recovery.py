@@ -64,6 +64,8 @@ tv_recovery = Result(
     notes=(
         "Whether log n sits inside the square root is ambiguous in the statement; the proof prints it outside "
         "(as encoded). Immaterial under O~.",
+        "As printed, the bound never tends to 0: xi >= eps^2 makes it at least eps log n, and even with eps tuned "
+        "to n (xi-tuned) it grows like (ln n)^(1 - 1/(2L)). Read with log n inside O~, the rate is sqrt(xi).",
         "The statement prints U in R^(d x d); the proof uses U in R^(d0 x d0) (typo).",
         "Needs KL(P_h || N(0, I)) < inf; via Lemma F.8 (Girsanov) and the discretised backward process.",
         _CHOICES,

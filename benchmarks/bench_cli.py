@@ -1,0 +1,66 @@
+"""Speed of the symbolic path, as ratios measured in one run (issue 2).
+
+1. Wall time of ``ditrates bound --d0 16 --n 1e5`` over that of ``python -c "import sympy"`` (goal <= 1.6):
+   the CLI should cost little more than the sympy it is built on.
+2. Throughput of grid evaluation: 10^6 points of score-estimation (goal: under 1 s), with eps given and
+   with eps = auto (the minimiser of xi, solved elementwise).
+
+Run: python benchmarks/bench_cli.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    """Median wall time of a command (after one warm-up run)."""
+    subprocess.run(cmd, check=True, capture_output=True)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def grid(auto_eps: bool, points: int = 10**6) -> float:
+    import numpy as np
+
+    import ditrates
+
+    n = np.logspace(2, 12, points)
+    kw = {} if auto_eps else {"eps": 0.5}
+    ditrates.evaluate("score-estimation", d0=16, d=4, n=n[:10], **kw)  # warm-up
+    t = time.perf_counter()
+    g = ditrates.evaluate("score-estimation", d0=16, d=4, n=n, **kw)
+    elapsed = time.perf_counter() - t
+    assert np.isfinite(g.log10).all()
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    exe = shutil.which("ditrates") or sys.exit("ditrates is not on PATH: pip install -e .")
+    t_sympy = wall([sys.executable, "-c", "import sympy"], args.repeat)
+    t_bound = wall([exe, "bound", "--d0", "16", "--n", "1e5"], args.repeat)
+    t_python = wall([sys.executable, "-c", "pass"], args.repeat)
+    print(f"python -c pass              {t_python * 1e3:7.1f} ms")
+    print(f"python -c 'import sympy'    {t_sympy * 1e3:7.1f} ms")
+    print(f"ditrates bound --d0 16 ...  {t_bound * 1e3:7.1f} ms")
+    print(f"ratio bound / import sympy  {t_bound / t_sympy:7.2f}   (goal <= 1.6)")
+    for auto in (False, True):
+        t = grid(auto)
+        label = "eps = auto" if auto else "eps = 0.5 "
+        print(f"10^6 points of score-estimation, {label}: {t:6.3f} s   ({1e6 / t:,.0f} points/s; goal < 1 s)")
+
+
+if __name__ == "__main__":
+    main()

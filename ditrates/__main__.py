@@ -1,0 +1,5 @@
+"""``python -m ditrates``: the command line."""
+
+from ditrates.cli import main
+
+main()

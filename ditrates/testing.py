@@ -1,0 +1,146 @@
+"""Hypothesis strategies and assertions for property-based tests of code that relies on the paper's rates.
+
+Requires hypothesis (``pip install 'ditrates[test]'``); ``import ditrates`` does not import this module.
+
+* :func:`params` draws parameter sets that satisfy every condition of a result (and only such sets);
+* :func:`assert_within_bound` checks a measured error against a bound;
+* :func:`assert_rate` checks that measured errors decay at least as fast in n as the bound does.
+
+>>> from hypothesis import given
+>>> import ditrates
+>>> from ditrates.testing import params
+>>> @given(params("score-estimation", d0=16))
+... def test_positive(p):
+...     assert ditrates.get("score-estimation").evaluate(**p).log10 > -300
+>>> test_positive()
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import mpmath
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from ditrates.errors import DitratesError
+from ditrates.numerics import format_number
+from ditrates.registry import get
+
+N_MAX_LOG10 = 12
+"""``params`` draws n log-uniformly up to 10^N_MAX_LOG10."""
+
+
+def _log_uniform(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(math.log10(lo), math.log10(hi)).map(lambda e: float(10**e))
+
+
+@st.composite
+def _draw(draw, keys: tuple[str, ...], fixed: Mapping) -> dict:
+    v: dict = dict(fixed)
+
+    def put(key, strategy):
+        if key in keys and key not in v:
+            v[key] = draw(strategy)
+
+    dims = {"d0", "d", "L"} & set(keys)
+    if dims and not ({"d", "L"} <= set(keys)):
+        put("d0", st.integers(1, 256))
+    elif dims:
+        if "d0" in v and "d" not in v and "L" not in v:
+            divisors = [d for d in range(2, v["d0"]) if v["d0"] % d == 0]
+            assume(divisors)
+            v["d"] = draw(st.sampled_from(divisors))
+        if "d0" not in v:
+            put("d", st.integers(2, 8))
+            put("L", st.integers(2, 16))
+    if "D" in keys and "D" not in v:
+        d0 = v.get("d0") or v.get("d", 1) * v.get("L", 1)
+        v["D"] = d0 + draw(st.integers(0, 1000))
+    put("n", st.floats(0, N_MAX_LOG10).map(lambda e: max(1, round(10**e))))
+    put("eps", st.floats(1e-3, 0.999))
+    put("c0", _log_uniform(0.1, 10))
+    put("Ls", _log_uniform(0.1, 10))
+    if "T0" in keys and "T0" not in v:
+        cap = min(v.get("c0", 1), 1 / v.get("Ls", 1))
+        v["T0"] = cap * draw(_log_uniform(1e-3, 1))
+    if "T" in keys and "T" not in v:
+        v["T"] = 2 * v.get("T0", 1) + draw(_log_uniform(1e-3, 50))
+    if "t" in keys and "t" not in v:
+        t0, t1 = v.get("T0", 1e-3), v.get("T", 10)
+        v["t"] = t0 + draw(st.floats(0, 1)) * (min(t1, 1e3) - t0)
+    put("s", st.floats(0.5, 5))
+    put("B", _log_uniform(1e-2, 10))
+    if "kappa" in keys and "kappa" not in v:
+        v["kappa"] = draw(st.sampled_from([1.0, 1.0 / v.get("d", 1)]))
+    put("delta_F", _log_uniform(1e-9, 0.5))
+    if {"L", "d0"} & set(keys) and "d0" not in keys and "L" not in v:
+        v["L"] = draw(st.integers(2, 10**6))
+    if "d" in keys and "d" not in v:
+        v["d"] = draw(st.integers(1, 128))
+    return v
+
+
+def valid(name: str, values: Mapping) -> bool:
+    """Whether ``values`` lie in their domains and satisfy every condition of the result ``name``."""
+    try:
+        get(name).evaluate(**values)
+    except DitratesError:
+        return False
+    return True
+
+
+def params(name: str, **fixed) -> st.SearchStrategy[dict]:
+    """A strategy for parameter dicts that satisfy every condition of ``name`` (``fixed`` values kept).
+
+    Dimensions are integers with d dividing d0; eps lies in (0, 1); T0 <= min(c0, 1/L_s+) and
+    T0 < T/2; n is log-uniform up to 10^12. Hidden constants keep their default 1 unless fixed.
+    """
+    keys = tuple(p.key for p in get(name).symbols if not p.hidden_constant)
+    return _draw(keys, fixed).filter(lambda v: valid(name, v))
+
+
+def _describe(name: str, values: Mapping) -> str:
+    r = get(name)
+    shown = ", ".join(f"{k}={format_number(v) if not isinstance(v, str) else v}" for k, v in values.items())
+    return f"{name} ({r.source}) at {shown}"
+
+
+def assert_within_bound(measured: float, name: str, **values) -> None:
+    """Raise AssertionError unless ``measured <= bound`` (the bound with its hidden constants as given)."""
+    ev = get(name).evaluate(**values)
+    if measured > 0 and mpmath.log(measured) > ev.ln:
+        raise AssertionError(f"{_describe(name, values)}: measured {measured:.6g} exceeds the bound {ev.text}")
+
+
+def fitted_exponent(measured_by_n: Mapping[float, float]) -> float:
+    """The least-squares slope of log(measured) against log(n)."""
+    if len(measured_by_n) < 2:
+        raise ValueError("need errors at two or more n")
+    xs = [math.log(n) for n in measured_by_n]
+    ys = [math.log(e) for e in measured_by_n.values()]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        raise ValueError("need errors at two or more distinct n")
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+def assert_rate(measured_by_n: Mapping[float, float], name: str, tolerance: float = 0.05, **values) -> None:
+    """Raise AssertionError unless the measured errors decay at least as fast as the bound.
+
+    The measured exponent is the least-squares slope of log error against log n; the bound's is its local
+    exponent d log(bound)/d log(n) averaged over the same n (defaults follow n: T = ln n, eps = auto unless
+    given). Passes when ``measured <= bound + tolerance``.
+    """
+    if any(e <= 0 for e in measured_by_n.values()):
+        raise ValueError("measured errors must be positive")
+    slope = fitted_exponent(measured_by_n)
+    r = get(name)
+    bound_slopes = [r.exponent("n", **dict(values, n=int(n))) for n in measured_by_n]
+    bound = sum(bound_slopes) / len(bound_slopes)
+    if slope > bound + tolerance:
+        raise AssertionError(f"{_describe(name, values)}: measured errors decay like n^{slope:.4f}, slower than "
+                             f"the bound's n^{bound:.4f} (tolerance {tolerance})")

@@ -1,0 +1,231 @@
+"""The theorems as hypothesis properties (issue 3): what the encoded rates must do, for any valid input.
+
+Where the paper is inconsistent, the property documents the reading ditrates encodes (see each docstring).
+"""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import ditrates
+from ditrates import numerics
+from ditrates.defaults import resolve
+from ditrates.testing import params
+
+UPPER = [r.name for r in ditrates.results() if r.kind in ("upper bound", "baseline", "definition", "derived")]
+N_RATES = ["score-estimation", "subspace-recovery"]
+
+
+@pytest.mark.parametrize("name", ditrates.names())
+@given(data=st.data())
+def test_every_result_is_finite_positive_and_consistent_with_its_log(name, data):
+    p = data.draw(params(name))
+    ev = ditrates.get(name).evaluate(**p)
+    assert ev.sign == 1 and mpmath.isfinite(ev.ln)
+    if ev.value is not None:
+        assert ev.value > 0 and math.isfinite(ev.value)
+        assert ev.value == pytest.approx(10 ** float(ev.log10), rel=1e-12)
+    assert "inf" not in ev.text and "nan" not in ev.text
+
+
+@pytest.mark.parametrize("name", N_RATES)
+@given(data=st.data())
+def test_rates_do_not_increase_in_n(name, data):
+    """At fixed eps, T0 and T, more samples never loosen the bound."""
+    p = data.draw(params(name))
+    k = data.draw(st.floats(1.01, 1e6))
+    bigger = max(p["n"] + 1, round(p["n"] * k))
+    r = ditrates.get(name)
+    assert r.evaluate(**dict(p, n=bigger)).ln <= r.evaluate(**p).ln  # exact mpf comparison
+
+
+@given(params("tv-recovery"), st.floats(1.01, 1e6))
+def test_tv_recovery_over_log_n_does_not_increase_in_n(p, k):
+    """Reading encoded: Cor. 3.2.1 (ii) as printed, sqrt(xi) log n. Its sqrt(xi) part decreases in n..."""
+    r = ditrates.get("tv-recovery")
+    bigger = max(p["n"] + 1, round(p["n"] * k))
+    assert r.evaluate(**dict(p, n=bigger)).ln - mpmath.log(mpmath.log(bigger)) <= \
+        r.evaluate(**p).ln - mpmath.log(mpmath.log(p["n"]))
+
+
+@given(params("tv-recovery"))
+def test_tv_recovery_as_printed_grows_like_eps_log_n(p):
+    """...but the printed log n factor wins: at fixed eps the bound tends to eps log n, so Cor. 3.2.1 (ii)
+    never certifies TV -> 0 (a consequence of Remark 3.4; the note of tv-recovery says so)."""
+    n = _beyond_first_term(p["eps"], p["L"])
+    ev = ditrates.get("tv-recovery").evaluate(**dict(p, n=n))
+    assert float(ev.ln - mpmath.log(p["eps"] * mpmath.log(n))) == pytest.approx(0, abs=1e-9)
+
+
+def _beyond_first_term(eps, L):
+    """An n at which xi's n^(-1/3) terms are below 1e-60 eps^2 (assumed within ditrates' range)."""
+    log10_first = float((1 / mpmath.mpf(eps)) ** (2 * L) * mpmath.log10(2))
+    k = math.ceil(3 * (log10_first + 62 - 2 * math.log10(eps)))
+    assume(k < 90_000)
+    return 10**k
+
+
+@given(params("score-estimation"))
+def test_score_estimation_tends_to_its_eps_floor(p):
+    """Remark 3.4: inconsistent in n; at fixed eps and T the limit is C eps^2/(T0 T), not 0."""
+    ev = ditrates.get("score-estimation").evaluate(**dict(p, n=_beyond_first_term(p["eps"], p["L"])))
+    floor = mpmath.mpf(p["eps"]) ** 2 / (mpmath.mpf(p["T0"]) * p["T"])
+    assert float(ev.ln - mpmath.log(floor)) == pytest.approx(0, abs=1e-9)
+
+
+@given(params("subspace-recovery"))
+def test_subspace_recovery_tends_to_eps_squared_over_c0(p):
+    ev = ditrates.get("subspace-recovery").evaluate(**dict(p, n=_beyond_first_term(p["eps"], p["L"])))
+    assert float(ev.ln - mpmath.log(mpmath.mpf(p["eps"]) ** 2 / p["c0"])) == pytest.approx(0, abs=1e-9)
+
+
+@given(params("score-approximation"), st.integers(2, 100))
+def test_score_approximation_scales_as_sqrt_d0(p, k):
+    r = ditrates.get("score-approximation")
+    ratio = mpmath.exp(r.evaluate(**dict(p, d0=p["d0"] * k)).ln - r.evaluate(**p).ln)
+    assert float(ratio) == pytest.approx(math.sqrt(k), rel=1e-12)
+
+
+@given(params("score-approximation"))
+def test_score_approximation_is_inverse_in_the_variance(p):
+    ev = ditrates.get("score-approximation").evaluate(**p)
+    sigma = -mpmath.expm1(-mpmath.mpf(p["t"]))
+    assert float(ev.ln + mpmath.log(sigma)) == pytest.approx(float(mpmath.log(p["eps"] * mpmath.sqrt(p["d0"]))),
+                                                             rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", [r.name for r in ditrates.results() if "D" in r.keys])
+@given(data=st.data())
+def test_displayed_rates_do_not_depend_on_D(name, data):
+    """The paper's point: O~ forms depend on d0, not on the ambient D (D enters only --explicit)."""
+    p = data.draw(params(name))
+    other = p["D"] + data.draw(st.integers(1, 10**6))
+    r = ditrates.get(name)
+    assert r.evaluate(**p).ln == r.evaluate(**dict(p, D=other)).ln
+
+
+@given(params("score-estimation"), st.integers(1, 10**4))
+def test_explicit_score_estimation_grows_with_D(p, extra):
+    r = ditrates.get("score-estimation")
+    base = r.evaluate(explicit=True, **p).ln
+    more = r.evaluate(explicit=True, **dict(p, D=p["D"] + extra)).ln
+    assert more >= base
+    if abs(base) < 1e20:  # a log(D'/D) change is within 40 digits
+        assert more > base
+
+
+@given(st.integers(1, 60).map(lambda e: 10**e), st.integers(1, 64), st.floats(1e-4, 0.05))
+def test_auto_eps_is_a_true_minimiser(n, L, h):
+    """No neighbour on either side beats eps = auto (or, without a minimiser, xi decreases to eps = 1)."""
+    xi = ditrates.get("xi")
+    eps = resolve({"n": n, "L": L}, ["eps"]).values["eps"]
+    at = xi.evaluate(n=n, L=L, eps=eps).ln
+    for e in (eps * (1 - h), min(eps * (1 + h), 0.9999)):
+        if e != eps:
+            if eps < 0.99:
+                assert xi.evaluate(n=n, L=L, eps=e).ln >= at
+            else:
+                assert xi.evaluate(n=n, L=L, eps=e).ln >= at or e > eps
+
+
+@given(params("score-estimation", d0=16), st.floats(-2.5, -0.5))
+def test_solve_round_trips(p, log10_target):
+    """At the solved n the bound is <= target; at n - 1 it is > target."""
+    target = 10**log10_target
+    given_ = {k: v for k, v in p.items() if k not in ("n", "eps", "T")}
+    try:
+        sol = ditrates.solve("score-estimation", "n", target, **given_)
+    except ditrates.DitratesError:
+        assume(False)
+    assume(sol.exact)
+    r = ditrates.get("score-estimation")
+    with mpmath.workdps(numerics.MP_DPS):
+        ln_target = mpmath.log(sol.target)
+        assert r.evaluate(**dict(given_, n=sol.value)).ln <= ln_target
+        if sol.before_log10 is None:  # n - 1 violates a condition of the theorem
+            with pytest.raises(ditrates.DitratesError):
+                r.evaluate(**dict(given_, n=sol.value - 1))
+        else:
+            assert r.evaluate(**dict(given_, n=sol.value - 1)).ln > ln_target
+
+CRITERIA = ["inference-hardness", "inference-almost-linear", "training-almost-linear", "alman-song-threshold"]
+
+
+@pytest.mark.parametrize("name", CRITERIA)
+@given(data=st.data())
+def test_criteria_are_monotone_in_B_and_L(name, data):
+    p = data.draw(params(name))
+    r = ditrates.get(name)
+    base = r.evaluate(**p).ln
+    assert r.evaluate(**dict(p, B=p["B"] * 1.5)).ln > base
+    assert r.evaluate(**dict(p, L=p["L"] * 2)).ln < base
+
+
+@pytest.mark.parametrize("name", CRITERIA)
+@given(st.integers(2, 10**9), st.integers(1, 64), st.sampled_from(["paper", "as"]))
+def test_criteria_flip_exactly_at_the_threshold(name, L, d, temperature):
+    kappa = 1 if temperature == "paper" else mpmath.mpf(1) / d
+    at = mpmath.sqrt(mpmath.log(L)) / mpmath.sqrt(kappa * d)  # rho = 1 exactly
+    r = ditrates.get(name)
+    above = r.evaluate(L=L, d=d, kappa=kappa, B=at * (1 + mpmath.mpf("1e-12"))).verdict
+    below = r.evaluate(L=L, d=d, kappa=kappa, B=at * (1 - mpmath.mpf("1e-12"))).verdict
+    if r.name == "inference-hardness":
+        assert above.startswith("hard side") and below.startswith("below")
+    else:
+        assert above.startswith("not on the efficient side")
+        assert below.startswith("efficient side") == (d <= math.log(L))
+
+
+@pytest.mark.parametrize("name", ditrates.names())
+@given(data=st.data())
+def test_numpy_mpmath_and_sympy_agree(name, data):
+    """Three evaluations of the same sympy object agree to 1e-9 relative in log space."""
+    p = data.draw(params(name))
+    r = ditrates.get(name)
+    resolved = resolve(p, r.keys)
+    vals = resolved.symbol_values()
+    expr = r.displayed_expr()
+    _, ln_mp = numerics.ln_eval(expr, vals, "mp")
+    assume(abs(ln_mp) < 1e6)  # beyond, sympy's evalf of the plain value is too slow to serve as a check
+    _, ln_np = numerics.ln_eval(expr, {s: float(v) for s, v in vals.items()}, "np")
+    subs = {s: sympy.Float(str(v), 40) if not isinstance(v, int) else sympy.Integer(v) for s, v in vals.items()}
+    ln_sym = sympy.log(expr.subs(subs).rewrite(sympy.exp)).evalf(40)
+    scale = max(1.0, abs(float(ln_mp)))
+    assert abs(float(ln_np) - float(ln_mp)) <= 1e-9 * scale
+    assert abs(float(ln_sym) - float(ln_mp)) <= 1e-9 * scale
+
+
+@given(params("score-estimation", d0=16))
+def test_grid_evaluation_matches_single_evaluations(p):
+    r = ditrates.get("score-estimation")
+    ns = np.array([p["n"], p["n"] * 10.0, p["n"] * 1000.0])
+    g = ditrates.evaluate("score-estimation", **dict(p, n=ns))
+    for n, lg in zip(ns, g.log10, strict=True):
+        single = r.evaluate(**dict(p, n=int(n))).log10
+        assert float(lg) == pytest.approx(float(single), rel=1e-9, abs=1e-9)
+
+
+@given(st.integers(10, 10**8), st.integers(2, 64))
+def test_grid_auto_eps_matches_the_scalar_solver(n, L):
+    g = ditrates.evaluate("xi", n=np.array([float(n)]), L=np.array([float(L)]))
+    scalar = resolve({"n": n, "L": L}, ["eps"]).values["eps"]
+    assert float(g.params["eps"][0]) == pytest.approx(float(scalar), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ditrates.names())
+def test_latex_is_balanced(name):
+    from ditrates.latex import block
+
+    tex = block(ditrates.get(name))
+    depth = 0
+    for ch in tex.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
+    assert tex.count(r"\left") == tex.count(r"\right")
+    assert tex.count("$") % 2 == 0

@@ -1,0 +1,228 @@
+"""Each result at hand-computed points, its conditions, and the defaults (issue 2)."""
+
+import math
+
+import mpmath
+import pytest
+
+import ditrates
+from ditrates.defaults import default_d, resolve
+from ditrates.errors import ConditionError, DitratesError, DomainError, MissingValue, UnknownName
+from ditrates.rates.estimation import EPS_BOUNDARY, optimal_eps
+
+
+def value(name, **kw):
+    return ditrates.get(name).evaluate(**kw).value
+
+
+def test_score_approximation_is_eps_sqrt_d0_over_variance():
+    assert value("score-approximation", d0=16, eps=0.1, t=1) == pytest.approx(0.4 / (1 - math.exp(-1)), rel=1e-12)
+
+
+def test_sigma_is_the_variance_one_minus_exp_minus_t_even_for_tiny_t():
+    # sigma(1e-12) = 1e-12 - 5e-25: a standard deviation would give 1e-6
+    ev = ditrates.get("score-approximation").evaluate(d0=1, eps=0.5, t="1e-12", T0="1e-12")
+    assert float(ev.ln) == pytest.approx(math.log(0.5 / (1e-12 - 5e-25)), rel=1e-14)
+
+
+def test_xi_at_a_hand_computed_point():
+    # 8^(-1/3) 2^((1/0.5)^2) + 8^(-1/3) + 0.25 = 8 + 0.5 + 0.25
+    assert value("xi", n=8, eps=0.5, L=1) == pytest.approx(8.75, rel=1e-14)
+
+
+def test_score_estimation_is_xi_over_T0_T():
+    # d0 = 4 = 2 x 2: xi(8, 1/2, 2) = 2^16/2 + 1/2 + 1/4
+    v = value("score-estimation", n=8, eps=0.5, d0=4, d=2, T0=1, T=4)
+    assert v == pytest.approx((2**15 + 0.75) / 4, rel=1e-14)
+
+
+def test_explicit_multiplies_the_covering_and_eps_factors():
+    kw = dict(n=8, eps=0.5, d0=4, d=2, T0=1, T=4, D=10, Ls=2)
+    v = ditrates.get("score-estimation").evaluate(explicit=True, **kw).value
+    cover = 10 * 2**2 * 4**6 * 2**2 * math.log(8 * 2)
+    assert v == pytest.approx((2**15 * cover + 0.5 + 4 * 0.25) / 4, rel=1e-12)
+
+
+def test_corollary_rates():
+    kw = dict(n=1000, eps=0.5, d0=4, d=2, T0=0.5, T=4, c0=2, Ls=1)
+    xi = 1000 ** (-1 / 3) * 2**16 + 0.1 + 0.25
+    assert value("subspace-recovery", **kw) == pytest.approx(xi / 2, rel=1e-12)
+    assert value("tv-recovery", **kw) == pytest.approx(math.sqrt(xi) * math.log(1000), rel=1e-12)
+    assert value("orthogonal-variance", **kw) == pytest.approx(0.5, rel=1e-14)
+    assert ditrates.get("orthogonal-variance").evaluate(explicit=True, **kw).value == pytest.approx(math.e * 0.5)
+
+
+def test_vacuity_flags():
+    kw = dict(n=1000, eps=0.5, d0=4, d=2, T0=0.5, T=4)
+    assert ditrates.get("tv-recovery").evaluate(**kw).vacuous is True
+    assert ditrates.get("subspace-recovery").evaluate(**kw).vacuous is True  # xi = 6554 > 2 d0
+    small = dict(kw, n=10**30, eps=0.9)
+    assert ditrates.get("subspace-recovery").evaluate(**small).vacuous is False
+    assert ditrates.get("score-estimation").evaluate(**kw).vacuous is None
+
+
+def test_network_size_parts():
+    ev = ditrates.get("network-size").evaluate(d0=8, d=4, eps=0.5, T0=1)
+    assert ev.value == pytest.approx(2**4)  # K = eps^(-2L), L = 2
+    assert float(10 ** ev.part("C_E (F.11)")) == pytest.approx(math.sqrt(2) * 1)
+    assert float(10 ** ev.part("C_OV (F.17)")) == pytest.approx(2**8)
+    assert float(10 ** ev.part("C_OV^{2,inf} (F.7)")) == pytest.approx(2 * 4 * 2 ** (2 * 4))
+    assert float(10 ** ev.part("C_T")) == pytest.approx(8 * math.sqrt(8 * math.log(8) + math.log(2)))
+
+
+def test_xi_tuned_is_polylogarithmic():
+    n, L = 10**12, 4
+    expected = n ** (-1 / 6) + n ** (-1 / 3) + (math.log(n) / (6 * math.log(2))) ** (-1 / L)
+    assert value("xi-tuned", n=n, L=L) == pytest.approx(expected, rel=1e-12)
+
+
+def test_chen_delta_n_identity():
+    # n^(-(2 - 2 delta(n))/(d0+5)) = n^(-2/(d0+5)) (ln n)^(2 d0/(d0+5))
+    n, d0 = 10**5, 16
+    expected = n ** (-2 / 21) * math.log(n) ** (32 / 21) / 0.5
+    assert value("chen2023-score-estimation", n=n, d0=d0, T0=0.5) == pytest.approx(expected, rel=1e-12)
+    assert value("chen2023-tv", n=n, d0=d0) == pytest.approx(n ** (-1 / 21) * math.log(n) ** (16 / 21), rel=1e-12)
+
+
+def test_oko_and_hu2025():
+    assert value("oko2023-tv", n=10**6, d0=4, s=2) == pytest.approx((10**6) ** (-2 / 8))
+    assert value("hu2025-latent-tv", n=10**6, d0=4, s=2) == pytest.approx((10**6) ** (-2 / 8))
+    ex = ditrates.get("oko2023-tv").evaluate(explicit=True, n=10**6, d0=4, s=2).value
+    assert ex == pytest.approx((10**6) ** (-2 / 8) * math.log(10**6) ** ((20 + 16) / 8))
+
+
+def test_criteria_ratio_and_verdicts():
+    ev = ditrates.get("inference-almost-linear").evaluate(L=4096, d=8, B=1.2)
+    assert ev.value == pytest.approx(1.2 * math.sqrt(8) / math.sqrt(math.log(4096)))
+    assert ev.verdict.startswith("not on the efficient side")
+    ev = ditrates.get("inference-almost-linear").evaluate(L=4096, d=8, B=1.2, kappa=1 / 8)
+    assert ev.verdict.startswith("efficient side")
+    assert ditrates.get("inference-hardness").evaluate(L=4096, d=8, B=1.2).verdict.startswith("hard side")
+
+
+@pytest.mark.parametrize("n", [10, 10**3, 10**5, 10**9, 10**40])
+@pytest.mark.parametrize("L", [1, 2, 4, 16])
+def test_optimal_eps_matches_a_brute_force_search(n, L):
+    eps, interior = optimal_eps(n, L)
+    xi = ditrates.get("xi")
+    if not interior:
+        assert eps == EPS_BOUNDARY
+        # xi decreases towards eps = 1: the derivative is negative everywhere, here near 1
+        assert xi.evaluate(n=n, L=L, eps=0.995).ln < xi.evaluate(n=n, L=L, eps=0.99).ln
+        return
+    best = min((mpmath.mpf(k) / 20000 for k in range(1, 20000)),
+               key=lambda e: xi.evaluate(n=n, L=L, eps=e).ln if e > eps - 0.05 and e < eps + 0.05 else mpmath.inf)
+    assert abs(eps - best) < 1e-4
+
+
+def test_defaults_are_reported():
+    r = resolve({"d0": 16, "n": "1e5"}, ditrates.get("tv-recovery").keys)
+    assert r.values["d"] == 4 and r.values["L"] == 4
+    assert r.values["T"] == pytest.approx(math.log(1e5))
+    assert r.values["T0"] == 1
+    assert r.values["D"] == 48 * 16
+    assert set(r.reasons) >= {"d", "L", "D", "T0", "T", "eps", "c0", "Ls", "C_tv"}
+
+
+@pytest.mark.parametrize(("d0", "d"), [(16, 4), (4096, 4), (18, 2), (9, 3), (25, 5), (8, 4)])
+def test_default_d_divides_d0_with_L_above_1(d0, d):
+    assert default_d(d0) == d and d0 % d == 0 and d0 // d > 1
+
+
+@pytest.mark.parametrize("d0", [1, 2, 3, 7, 13])
+def test_prime_d0_has_no_default_reshape(d0):
+    with pytest.raises(DomainError, match="no factorisation"):
+        default_d(d0)
+
+
+@pytest.mark.parametrize(
+    ("name", "kw", "match"),
+    [
+        ("score-estimation", dict(d0=16, n=5), "T0 < T/2"),
+        ("score-estimation", dict(d0=4, d=4, n=10**5), "L > 1"),
+        ("score-estimation", dict(d0=16, n=10**5, D=8), "D >= d0"),
+        ("score-estimation", dict(d0=16, d=8, L=4, n=10**5), "differs"),
+        ("subspace-recovery", dict(d0=16, n=10**5, T0=2), "Min"),
+        ("score-approximation", dict(d0=16, eps=0.5, t=0.1, T0=0.5), "t >= T0"),
+        ("xi-tuned", dict(n=64, L=2), "n > 64"),
+        ("chen2023-score-estimation", dict(n=2, d0=4, T0=1), "n >= 3"),
+        ("inference-almost-linear", dict(L=1, d=4, B=1), "L >= 2"),
+    ],
+)
+def test_conditions_are_enforced_and_named(name, kw, match):
+    with pytest.raises(DitratesError, match=match):
+        ditrates.get(name).evaluate(**kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error"),
+    [
+        (dict(d0=0, n=10), DomainError),
+        (dict(d0=-3, n=10), DomainError),
+        (dict(d0=16, n=0), DomainError),
+        (dict(d0=16, n=10**5, eps=1), DomainError),
+        (dict(d0=16, n=10**5, eps=0), DomainError),
+        (dict(d0=16, n="1.5"), DomainError),
+        (dict(d0=16, n="nan"), DomainError),
+        (dict(d0=16, n="inf"), DomainError),
+        (dict(d0=16, n="abc"), DomainError),
+        (dict(d0=16), MissingValue),
+        (dict(d0=16, n=10**5, bogus=1), UnknownName),
+    ],
+)
+def test_bad_input_raises_a_ditrates_error(kw, error):
+    with pytest.raises(error):
+        ditrates.get("score-estimation").evaluate(**kw)
+
+
+def test_unknown_result_suggests_a_name():
+    with pytest.raises(UnknownName, match="did you mean 'score-estimation'"):
+        ditrates.get("score-estimaton")
+
+
+def test_huge_values_are_finite_in_log_space():
+    ev = ditrates.get("score-estimation").evaluate(d0=400, d=2, n=10**5, eps="0.001")
+    assert ev.value is None  # beyond float64
+    assert ev.log10 > 10**500 and ev.text.startswith("10^(")
+    assert "inf" not in ev.text and "nan" not in ev.text
+
+
+def test_large_integers_are_accepted_in_1e_notation():
+    ev = ditrates.get("score-estimation").evaluate(d0=16, n="1e300")
+    assert ev.resolved.values["n"] == 10**300 and ev.value > 0
+
+
+def test_presets():
+    p = ditrates.preset("dit-xl/2")
+    assert (p.d0, p.d, p.L) == (4096, 16, 256) and p.d * p.L == p.d0
+    assert {q.L for q in ditrates.PRESETS.values()} == {256, 64, 16}
+    with pytest.raises(UnknownName):
+        ditrates.preset("DiT-M/2")
+
+
+def test_every_result_has_source_kind_order_and_symbols():
+    for r in ditrates.results():
+        assert r.source and r.summary and r.statement and r.quantity
+        assert r.order.text()
+        assert all(p.symbol.is_positive for p in r.symbols)
+        d = r.to_dict()
+        assert d["name"] == r.name and d["latex"]
+
+
+def test_notes_carry_the_papers_inconsistencies():
+    assert any("square" in n for n in ditrates.get("score-estimation").notes)
+    assert any("(1/eps)^O(1)" in n for n in ditrates.get("network-size").notes)
+    assert any("typo" in n for n in ditrates.get("inference-hardness").notes)
+    assert any("not pinned down" in n.lower() for n in ditrates.get("hu2025-latent-tv").notes)
+    assert any("from memory" in n for n in ditrates.get("chen2023-score-estimation").notes)
+
+
+def test_the_registry_knows_every_result_once():
+    import importlib
+
+    from ditrates.registry import GROUPS, MODULES
+
+    defined = [r.name for m in MODULES for r in importlib.import_module(m).RESULTS]
+    grouped = [n for g in GROUPS.values() for n in g]
+    assert sorted(defined) == sorted(grouped) and len(set(grouped)) == len(grouped)
+    assert all(ditrates.get(n).name == n for n in grouped)
