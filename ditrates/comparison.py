@@ -6,7 +6,7 @@ where the displayed forms cross, not where one method starts to beat the other. 
 
 >>> import ditrates
 >>> [round(float(c.log10_n)) for c in crossings("score-estimation", "chen2023-score-estimation", d0=16)]
-[57]
+[62]
 """
 
 from __future__ import annotations

@@ -198,8 +198,8 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         elif interior:
             default("eps", eps, f"auto = {_fmt(eps)} (minimises xi, Def. 3.4)")
         else:
-            default("eps", eps, f"auto = {_fmt(eps)}: xi decreases all the way to eps = 1 here "
-                                "(no minimiser in (0, 1)); any eps < 1 gives xi > 1")
+            default("eps", eps, f"auto = {_fmt(eps)}: xi decreases all the way to eps = 1 here (no "
+                                "minimiser in (0, 1)); eps puts xi within 1% of its infimum 1 + 3 n^(-1/3)")
     if "kappa" in wanted and "kappa" not in values:
         default("kappa", 1, "1 (no softmax temperature, as in the paper's Sec. 4)")
     if "delta_F" in wanted and "delta_F" not in values:

@@ -9,6 +9,14 @@ from collections.abc import Iterable
 class DitratesError(ValueError):
     """Base class: bad input, never a bug. Its message is one line meant for the user."""
 
+    exit_code = 2
+
+
+class RunError(DitratesError):
+    """A run that could not be done (a missing tool such as pdflatex, a LaTeX error): exit code 1."""
+
+    exit_code = 1
+
 
 class DomainError(DitratesError):
     """A value lies outside its parameter's domain (negative dimension, eps outside (0, 1), ...)."""

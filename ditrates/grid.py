@@ -3,7 +3,7 @@
 >>> import numpy as np, ditrates
 >>> g = ditrates.evaluate("score-estimation", d0=16, d=4, n=np.array([1e3, 1e5, 1e7]), eps=0.9)
 >>> np.round(g.log10, 4)
-array([-0.4856, -1.1152, -1.4891])
+array([-0.69  , -1.0884, -1.2841])
 
 Defaults are those of :mod:`ditrates.defaults`, computed elementwise (``T = ln n``, ``eps = auto``);
 with an array of ``d0``, give ``d`` or ``L``. Every condition of the result is checked elementwise and

@@ -12,7 +12,7 @@ numeric companion) reads these objects.
 'Theorem 3.1'
 >>> ev = r.evaluate(d0=16, eps=0.1, t=1)
 >>> round(ev.value, 6)          # 0.1 * sqrt(16) / (1 - e^-1)
-0.632795
+0.632791
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ class _TextPrinter(sympy.printing.str.StrPrinter):
 
     def _print_sigma(self, expr):
         return f"sigma({self._print(expr.args[0])})"
+
+    def _print_Equality(self, expr):
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
 
 def text(expr) -> str:
@@ -271,7 +274,7 @@ class Result:
 
         >>> import ditrates
         >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.5, L=2), 6)   # all terms ~ n^(-1/3) but eps^2
-        -0.332916
+        -0.333206
         """
         from ditrates.defaults import resolve
 

@@ -9,7 +9,7 @@ exactly: at the returned ``n`` the bound is ``<= target`` and at ``n - 1`` it is
 >>> import ditrates
 >>> sol = ditrates.solve("score-estimation", "n", 0.05, d0=16)
 >>> sol.value, sol.exact
-(2549536, True)
+(7593998, True)
 """
 
 from __future__ import annotations

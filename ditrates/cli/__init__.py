@@ -5,7 +5,7 @@ torch or matplotlib at module level, so the symbolic commands start fast.
 """
 
 from ditrates.cli.app import app
-from ditrates.cli import attention, bound, criteria, experiment, show, solve  # noqa: F401  (registers commands)
+from ditrates.cli import attention, bound, criteria, experiment, latex, show, solve  # noqa: F401  (registers commands)
 
 
 def main() -> None:

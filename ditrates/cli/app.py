@@ -53,7 +53,7 @@ class Group(TyperGroup):
         except ClickException as e:
             _fail(e.format_message().replace("\n", " "))
         except DitratesError as e:
-            _fail(str(e).replace("\n", " "))
+            _fail(str(e).replace("\n", " "), e.exit_code)
         except typer.Abort:
             _fail("aborted", 130)
         except KeyboardInterrupt:

@@ -14,7 +14,7 @@ factors in D, d0, d, L_s+ and log n.
 >>> from ditrates.rates.estimation import optimal_eps
 >>> eps, interior = optimal_eps(10**5, 4)
 >>> round(float(eps), 4), interior
-(0.9217, True)
+(0.8941, True)
 """
 
 from __future__ import annotations
@@ -24,11 +24,14 @@ import math
 import mpmath
 import sympy
 
+from ditrates.numerics import bisect
 from ditrates.result import Condition, Order, Result
 from ditrates.symbols import XI, S
 
-EPS_BOUNDARY = mpmath.mpf("0.99")
-"""The eps used by ``eps=auto`` when xi has no minimiser in (0, 1) (it decreases up to eps = 1)."""
+BOUNDARY_SLACK = 0.01
+"""Where xi has no minimiser in (0, 1), ``eps=auto`` takes xi within this fraction of its infimum."""
+ITERATIONS = {False: 200, True: 60}
+"""Bisection steps for scalars (to float precision) and for numpy grids."""
 
 THIRD = sympy.Rational(1, 3)
 SCORE_ERROR = (r"\frac{1}{T-T_0}\int_{T_0}^{T}\left\|s_{\hat W}(\cdot,t)-\nabla\log p_t\right\|_{L^2(P_t)}^2"
@@ -133,32 +136,45 @@ def optimal_eps(n, L):
 
         g(y) = ln2 e^(2 L y) + (2L + 2) y + ln(L ln 2) - (ln n)/3
 
-    so xi has a unique minimiser where g = 0 if g(0) < 0, and otherwise decreases all the way to eps = 1;
-    then ``(EPS_BOUNDARY, False)`` is returned. Works on scalars (mpmath result) and numpy arrays.
+    so xi has a unique minimiser where g = 0 if g(0) < 0. Otherwise xi decreases all the way to eps = 1,
+    where its infimum 1 + 3 n^(-1/3) is not attained; then the eps at which xi is within
+    ``BOUNDARY_SLACK`` (1%) of that infimum is returned, with ``False``. Works on scalars (an mpmath result)
+    and on numpy arrays (elementwise).
 
     >>> optimal_eps(10**5, 256)     # a DiT-XL/2-sized L: no interior minimiser
-    (mpf('0.98999999999999999999999999999999999999999989'), False)
+    (mpf('0.9994...'), False)
     """
-    if type(n).__module__ == "numpy" or type(L).__module__ == "numpy":
-        return _optimal_eps_grid(n, L)
-    ln_n = float(mpmath.log(n))
-    L = float(L)
+    grid = type(n).__module__ == "numpy" or type(L).__module__ == "numpy"
+    if grid:
+        import numpy as np
+
+        n, L = np.broadcast_arrays(np.asarray(n, float), np.asarray(L, float))
+        exp, log, where, ln_n = np.exp, np.log, np.where, np.log(n)
+    else:
+        exp, log, ln_n, L = math.exp, math.log, float(mpmath.log(n)), float(L)
+
+        def where(c, a, b):
+            return a if c else b
+
     ln2 = math.log(2)
-    rest = ln_n / 3 - math.log(L * ln2)
-    if rest <= ln2:  # g(0) >= 0
-        return EPS_BOUNDARY, False
-    hi = math.log(rest / ln2) / (2 * L)
+    rest = ln_n / 3 - log(L * ln2)
+    interior = rest > ln2  # g(0) < 0
+    safe = where(interior, rest, 2 * ln2)
+    y_min = bisect(lambda y: ln2 * exp(2 * L * y) + (2 * L + 2) * y - safe, 0 * safe,
+                   log(safe / ln2) / (2 * L), iterations=ITERATIONS[grid])
 
-    def g(y):
-        return ln2 * math.exp(2 * L * y) + (2 * L + 2) * y - rest
+    def ln_xi_excess(y):  # ln xi(y) - ln((1 + slack)(1 + 3 n^(-1/3))), increasing in y here
+        a, b = -ln_n / 3 + exp(2 * L * y) * ln2, -2 * y
+        top = where(a > b, a, b)
+        xi = exp(a - top) + exp(-ln_n / 3 - top) + exp(b - top)
+        return top + log(xi) - log((1 + BOUNDARY_SLACK) * (1 + 3 * exp(-ln_n / 3)))
 
-    lo = 0.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if mid in (lo, hi):
-            break
-        lo, hi = (mid, hi) if g(mid) < 0 else (lo, mid)
-    return mpmath.exp(-mpmath.mpf((lo + hi) / 2)), True
+    hi = 0 * ln_n + 1 / (2 * L)
+    for _ in range(64):
+        hi = where(ln_xi_excess(hi) < 0, 2 * hi, hi)
+    y_edge = bisect(ln_xi_excess, 0 * hi, hi, iterations=ITERATIONS[grid])
+    y = where(interior, y_min, y_edge)
+    return (exp(-y) if grid else mpmath.exp(-mpmath.mpf(y))), interior
 
 
 def dominant_xi_term(n, eps, L) -> tuple[str, float]:
@@ -174,22 +190,6 @@ def dominant_xi_term(n, eps, L) -> tuple[str, float]:
     total = ln_eval(XI_EXPR, vals)[1]
     i = max(range(3), key=lambda j: lns[j])
     return XI_LABELS[i], float(mpmath.exp(lns[i] - total))
-
-
-def _optimal_eps_grid(n, L):
-    import numpy as np
-
-    from ditrates.numerics import bisect
-
-    n, L = np.broadcast_arrays(np.asarray(n, float), np.asarray(L, float))
-    ln2 = math.log(2)
-    rest = np.log(n) / 3 - np.log(L * ln2)
-    interior = rest > ln2
-    safe_rest = np.where(interior, rest, 2 * ln2)
-    hi = np.log(safe_rest / ln2) / (2 * L)
-    y = bisect(lambda y: ln2 * np.exp(2 * L * y) + (2 * L + 2) * y - safe_rest, np.zeros_like(hi), hi,
-               iterations=60)
-    return np.where(interior, np.exp(-y), float(EPS_BOUNDARY)), interior
 
 
 RESULTS = (xi, score_estimation, xi_tuned)
