@@ -93,3 +93,15 @@ def test_generated_pages_are_not_stale():
 
 def test_every_result_has_a_page():
     assert sorted(p.stem for p in (ROOT / "docs" / "results").glob("*.md")) == sorted(ditrates.names())
+
+
+def test_readme_commands_run():
+    """Every `$ ditrates ...` line of the README runs (exit 0); its outputs are illustrations."""
+    import shlex
+
+    commands = [line[len("$ ditrates "):] for line in (ROOT / "README.md").read_text().splitlines()
+                if line.startswith("$ ditrates ")]
+    assert len(commands) >= 6
+    for cmd in commands:
+        res = runner.invoke(app, shlex.split(cmd))
+        assert res.exit_code == 0, (cmd, res.stderr)

@@ -55,14 +55,14 @@ class Output:
 
     # -- data (stdout) -------------------------------------------------------------------------------
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
-              caption: str | None = None, justify: Sequence[str] | None = None) -> None:
+              caption: str | None = None, justify: Sequence[str] | None = None, header: bool = True) -> None:
         """A rich table (human mode)."""
         from rich import box
         from rich.table import Table
         from rich.text import Text
 
         t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left",
-                  caption_justify="left", pad_edge=False, title_style="bold")
+                  caption_justify="left", pad_edge=False, title_style="bold", show_header=header)
         for i, c in enumerate(columns):
             t.add_column(c, justify=(justify[i] if justify else "left"), overflow="fold")
         for r in rows:

@@ -75,7 +75,7 @@ def show(
         rows.append([f"hidden factor {sym}", f"{text(shown)} as displayed, {text(explicit)} with --explicit"])
     if r.trivial is not None:
         rows.append(["vacuous above", f"{text(r.trivial)} ({r.trivial_reason})"])
-    out.table(["", ""], rows, title="Formula")
+    out.table(["", ""], rows, title="Formula", header=False)
     if r.conditions:
         out.table(["condition", "source"], [[c.text(), c.source] for c in r.conditions], title="Conditions")
     out.table(["symbol", "meaning", "domain"],

@@ -37,11 +37,11 @@ def solve(
         out.json({"command": "solve", "solution": sol.to_dict()})
         return
     out.line(sol.describe() + f"  (log10 = {format_number(sol.log10, 6)})")
-    out.line(f"  {sol.result.name} there: {format_log10(sol.bound_log10)}")
+    out.line(f"  {sol.result.name} there: {format_log10(sol.bound_log10, 10)}")
     if sol.before_log10 is not None:
         step = "n - 1" if sol.decreasing else "n + 1"
         label = step.replace("n", sol.key)
-        out.line(f"  at {label}: {format_log10(sol.before_log10)} (above the target)")
+        out.line(f"  at {label}: {format_log10(sol.before_log10, 10)} (above the target)")
     if not sol.exact:
         out.line("  (beyond 10^15 the integer is accurate to about 30 digits, not checked one by one)")
     out.line("  Hidden constants are 1: an order of magnitude, not a sample size to plan with.")

@@ -59,9 +59,9 @@ THM32_CONDITIONS = (
 )
 
 NOTE_INCONSISTENT = (
-    "Inconsistent in n (Remark 3.4): at fixed eps the rate tends to eps^2 (times 1/(T0 T)), not to 0; the "
-    "double exponential 2^((1/eps)^(2L)) comes from depth K = O(eps^(-2L)). Tuning eps to n gives only "
-    "(ln n)^(-1/L): see 'xi-tuned'. The follow-up (Hu et al. 2025, arXiv 2411.17522) removes it."
+    "Inconsistent in n (Remark 3.4): at fixed eps, xi tends to eps^2, not to 0; the double exponential "
+    "2^((1/eps)^(2L)) comes from depth K = O(eps^(-2L)). Tuning eps to n gives only (ln n)^(-1/L): see "
+    "'xi-tuned'. The follow-up (Hu et al. 2025, arXiv 2411.17522) removes it."
 )
 
 xi = Result(
