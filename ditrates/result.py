@@ -18,7 +18,6 @@ numeric companion) reads these objects.
 from __future__ import annotations
 
 import dataclasses
-import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,10 +26,11 @@ import mpmath
 import sympy
 
 from ditrates import numerics
-from ditrates.errors import ConditionError, DitratesError
+from ditrates.errors import ConditionError
 from ditrates.symbols import BY_SYMBOL, PARAMS, Param
 
-PAPER = "Hu, Wu, Li, Pi, Song, Liu: On Statistical Rates and Provably Efficient Criteria of Latent Diffusion Transformers (DiTs), NeurIPS 2024, arXiv 2407.01079"
+PAPER = ("Hu, Wu, Li, Pi, Song, Liu: On Statistical Rates and Provably Efficient Criteria of Latent Diffusion "
+         "Transformers (DiTs), NeurIPS 2024, arXiv 2407.01079")
 
 KINDS = ("upper bound", "definition", "criterion", "hardness", "derived", "baseline")
 
@@ -414,10 +414,4 @@ class Evaluation:
         return out
 
 
-def require(cond: bool, message: str) -> None:
-    """Raise a :class:`DitratesError` with ``message`` unless ``cond``."""
-    if not cond:
-        raise DitratesError(message)
-
-
-__all__ = ["Condition", "Evaluation", "Order", "Part", "Result", "latex", "text", "math"]
+__all__ = ["Condition", "Evaluation", "Order", "Part", "Result", "latex", "text"]

@@ -21,7 +21,6 @@ import math
 from collections.abc import Mapping
 
 import mpmath
-
 from hypothesis import assume
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import pytest
 
 import ditrates
 from ditrates.defaults import default_d, resolve
-from ditrates.errors import ConditionError, DitratesError, DomainError, MissingValue, UnknownName
+from ditrates.errors import DitratesError, DomainError, MissingValue, UnknownName
 from ditrates.rates.estimation import BOUNDARY_SLACK, optimal_eps
 
 

@@ -4,8 +4,8 @@ Each sub-module holds the commands of one topic and registers them on :data:`app
 torch or matplotlib at module level, so the symbolic commands start fast.
 """
 
-from ditrates.cli.app import app
 from ditrates.cli import attention, bound, criteria, experiment, latex, show, solve  # noqa: F401  (registers commands)
+from ditrates.cli.app import app
 
 
 def main() -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from ditrates.cli.app import ExplicitOpt, JsonOpt, LatexOpt, PresetOpt, app, output_mode, with_params
 from ditrates.cli.output import Output
 
@@ -174,7 +170,7 @@ def compare(
                   "results": [dict(ev.to_dict(), exponent_n=s) for ev, s in zip(evs, slopes, strict=True)],
                   "crossings": [c.to_dict() for c in cross], "notes": statement})
         return
-    out.line(f"DiT (Hu et al. 2024) beside the baselines at the same numbers; hidden constants = 1")
+    out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers; hidden constants = 1")
     out.table(["parameter", "value", "source", "meaning"], param_rows(resolved, STAT_KEYS + ("s",)),
               title="Parameters")
     rows = []

@@ -46,7 +46,8 @@ def latex_(
     Example: ditrates latex score-estimation xi --values --d0 16 --n 1e5 --standalone -o rates.tex
     """
     from ditrates import latex
-    from ditrates.registry import get, names as all_names
+    from ditrates.registry import get
+    from ditrates.registry import names as all_names
 
     results = [get(n) for n in (names or all_names())]
     parts = []

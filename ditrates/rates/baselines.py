@@ -19,9 +19,11 @@ from ditrates.rates.estimation import SCORE_ERROR
 from ditrates.result import Condition, Order, Result
 from ditrates.symbols import S
 
-CHEN = "Chen, Huang, Zhao, Wang: Score Approximation, Estimation and Distribution Recovery of Diffusion Models on Low-Dimensional Data, ICML 2023, arXiv 2302.07194"
+CHEN = ("Chen, Huang, Zhao, Wang: Score Approximation, Estimation and Distribution Recovery of Diffusion Models "
+        "on Low-Dimensional Data, ICML 2023, arXiv 2302.07194")
 OKO = "Oko, Akiyama, Suzuki: Diffusion Models are Minimax Optimal Distribution Estimators, ICML 2023, arXiv 2303.01861"
-HU25 = "Hu, Wu, Lee, Huang, Chen, Liu: On Statistical Rates of Conditional Diffusion Transformers, ICLR 2025, arXiv 2411.17522"
+HU25 = ("Hu, Wu, Lee, Huang, Chen, Liu: On Statistical Rates of Conditional Diffusion Transformers, ICLR 2025, "
+        "arXiv 2411.17522")
 
 DELTA_N = S.d0 * sympy.log(sympy.log(S.n)) / sympy.log(S.n)
 """Chen et al.'s delta(n) = d0 log log n / log n (their d is the latent dimension, d0 here)."""
