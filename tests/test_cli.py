@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import ditrates
 from ditrates.cli import app
+from ditrates.testing import params
 
 runner = CliRunner()
 ANSI = "\x1b["
@@ -68,6 +69,17 @@ def test_json_never_holds_inf_or_nan_even_when_the_bound_overflows():
     assert se["value"] is None and isinstance(se["log10"], str) and float(se["log10"]) > 1e300
 
 
+@given(params("tv-recovery"))  # its conditions include those of every result that `bound` evaluates
+@settings(max_examples=15)
+def test_json_params_round_trip(p):
+    """Feeding a --json output's parameters back in (--set NAME=VALUE) reproduces every result exactly."""
+    args = [f"--{k}={v}" for k, v in p.items()]
+    first = run_json("bound", *args)
+    again = run_json("bound", *[a for k, v in first["params"].items() for a in ("--set", f"{k}={v!r}")])
+    assert again["params"] == first["params"]
+    assert [r["log10"] for r in again["results"]] == [r["log10"] for r in first["results"]]
+
+
 def test_explicit_and_set():
     plain = run_json("bound", "--d0", "16", "--n", "1e5")
     explicit = run_json("bound", "--d0", "16", "--n", "1e5", "--explicit")
@@ -111,7 +123,7 @@ def test_latex_output_of_bound():
 
 def test_version_and_help_with_examples():
     assert run("--version").stdout.strip() == f"ditrates {ditrates.__version__}"
-    for cmd in (["bound"], ["list"], ["show"], ["solve"], ["criteria"], ["compare"]):
+    for cmd in (["bound"], ["list"], ["show"], ["solve"], ["criteria"], ["compare"], ["latex"], ["sheet"]):
         res = run(*cmd, "--help")
         assert res.exit_code == 0 and "Example: ditrates" in res.stdout, cmd
 
