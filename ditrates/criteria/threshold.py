@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy
 
-from ditrates.result import Condition, Evaluation, Order, Part
+from ditrates.result import Condition, Evaluation, Order, Part, rel
 from ditrates.symbols import S
 
 THRESHOLD = S.C_b * sympy.sqrt(sympy.log(S.L))
@@ -37,7 +37,7 @@ PARTS = (
     Part("B/sqrt(log L) as printed", "B / (C_b sqrt(ln L))", S.B / THRESHOLD, "Prop. 4.2 as printed",
          "the paper's literal reading, without the temperature"),
 )
-CONDITIONS = (Condition(S.L >= 2, "Section 4 (log L > 0)"),)
+CONDITIONS = (Condition(rel(S.L, ">=", 2), "Section 4 (log L > 0)"),)
 ORDER = Order(B_EFF / sympy.sqrt(sympy.log(S.L)), big_o=False)
 NOTES = (
     "No softmax temperature in the paper's Problem 2 and Def. 4.1, unlike Alman-Song; with kappa = 1 the "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ditrates.rates.estimation import DIMENSIONS
-from ditrates.result import Condition, Order, Part, Result
+from ditrates.result import Condition, Order, Part, Result, rel
 from ditrates.symbols import S, sigma
 
 score_approximation = Result(
@@ -30,8 +30,8 @@ score_approximation = Result(
     expr=S.eps * sympy.sqrt(S.d0) / sigma(S.t),
     order=Order(S.eps * sympy.sqrt(S.d0) / sigma(S.t), big_o=False),
     conditions=(
-        Condition(S.t >= S.T0, "Theorem 3.1 (t in [T0, T])"),
-        Condition(S.t <= S.T, "Theorem 3.1 (t in [T0, T])"),
+        Condition(rel(S.t, ">=", S.T0), "Theorem 3.1 (t in [T0, T])"),
+        Condition(rel(S.t, "<=", S.T), "Theorem 3.1 (t in [T0, T])"),
     ),
     notes=(
         "An exact bound, no hidden constant: the proof gives (1 + sqrt(d0)) eps / sigma(t) and then rescales "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sympy
 
 from ditrates.rates.estimation import SCORE_ERROR
-from ditrates.result import Condition, Order, Result
+from ditrates.result import Condition, Order, Result, rel
 from ditrates.symbols import S
 
 CHEN = ("Chen, Huang, Zhao, Wang: Score Approximation, Estimation and Distribution Recovery of Diffusion Models "
@@ -30,7 +30,7 @@ DELTA_N = S.d0 * sympy.log(sympy.log(S.n)) / sympy.log(S.n)
 
 H_D = sympy.Symbol("H_D", nonnegative=True)
 H_LOG = sympy.Symbol("H_log", positive=True)
-_N_GT_E = Condition(S.n >= 3, "Chen et al. 2023: delta(n) = d0 log log n / log n needs n > e")
+_N_GT_E = Condition(rel(S.n, ">=", 3), "Chen et al. 2023: delta(n) = d0 log log n / log n needs n > e")
 _NOT_PINNED = ("Provenance (ANCHOR-RATES.md): the leading rate n^(-(2-2 delta(n))/(d0+5)) is reconstructed from "
                "Yang et al. (NeurIPS 2024), who restate it; ")
 
@@ -49,7 +49,7 @@ chen2023_score_estimation = Result(
     * H_LOG / S.T0,
     order=Order(S.n ** (-2 / (S.d0 + 5)) / S.T0, tilde=True,
                 hides="(ln n)^(2 d0/(d0+5)) (kept in the value), log^3 n and the term D n^(-(d0+3)/(d0+5))"),
-    conditions=(_N_GT_E, Condition(S.D >= S.d0, "Assumption 1 of Chen et al.")),
+    conditions=(_N_GT_E, Condition(rel(S.D, ">=", S.d0), "Assumption 1 of Chen et al.")),
     hidden={H_D: (0, 1), H_LOG: (1, sympy.log(S.n) ** 3)},
     reference=CHEN,
     notes=(
@@ -92,7 +92,7 @@ oko2023_tv = Result(
                "E TV = O(n^(-s/(2s+d)) log^((5d+8s)/(2d)) n); minimax up to logs (Prop. 5.2). Here d = d0."),
     expr=S.C_oko * S.n ** (-S.s / (2 * S.s + S.d0)) * H_LOG,
     order=Order(S.n ** (-S.s / (2 * S.s + S.d0)), tilde=True, hides="log^((5 d0 + 8 s)/(2 d0)) n"),
-    conditions=(Condition(S.n > 1, "Oko et al. 2023 (log factor)"),),
+    conditions=(Condition(rel(S.n, ">", 1), "Oko et al. 2023 (log factor)"),),
     hidden={H_LOG: (1, sympy.log(S.n) ** ((5 * S.d0 + 8 * S.s) / (2 * S.d0)))},
     trivial=sympy.Integer(1),
     trivial_reason="a total-variation distance is at most 1",
@@ -115,7 +115,7 @@ hu2025_latent_tv = Result(
                "O~(n^(-s/(d0+2s)))."),
     expr=S.C_hu25 * S.n ** (-S.s / (S.d0 + 2 * S.s)),
     order=Order(S.n ** (-S.s / (S.d0 + 2 * S.s)), tilde=True, hides="log factors (not pinned down)"),
-    conditions=(Condition(S.n > 1, "Hu et al. 2025"),),
+    conditions=(Condition(rel(S.n, ">", 1), "Hu et al. 2025"),),
     trivial=sympy.Integer(1),
     trivial_reason="a total-variation distance is at most 1",
     reference=HU25,

@@ -25,7 +25,7 @@ import mpmath
 import sympy
 
 from ditrates.numerics import bisect
-from ditrates.result import Condition, Order, Result
+from ditrates.result import Condition, Order, Result, rel
 from ditrates.symbols import XI, S
 
 BOUNDARY_SLACK = 0.01
@@ -48,13 +48,13 @@ H_COV = sympy.Symbol("H_cov", positive=True)
 H_EPS = sympy.Symbol("H_eps", positive=True)
 
 DIMENSIONS = (
-    Condition(sympy.Eq(S.d0, S.d * S.L), "Definition 3.1 (d0 = d L)"),
-    Condition(S.D >= S.d0, "Assumption 2.1 (B in R^(D x d0))"),
+    Condition(rel(S.d0, "=", S.d * S.L), "Definition 3.1 (d0 = d L)"),
+    Condition(rel(S.D, ">=", S.d0), "Assumption 2.1 (B in R^(D x d0))"),
 )
 THM32_CONDITIONS = (
-    Condition(S.L > 1, "Theorem 3.2"),
-    Condition(S.d > 1, "proof of Theorem 3.2 (App. F.2: D, d, d0 > 1)"),
-    Condition(S.T0 < S.T / 2, "proof of Theorem 3.2 (App. F.2)"),
+    Condition(rel(S.L, ">", 1), "Theorem 3.2"),
+    Condition(rel(S.d, ">", 1), "proof of Theorem 3.2 (App. F.2: D, d, d0 > 1)"),
+    Condition(rel(S.T0, "<", S.T / 2), "proof of Theorem 3.2 (App. F.2)"),
     *DIMENSIONS,
 )
 
@@ -121,7 +121,7 @@ xi_tuned = Result(
     ),
     expr=S.n ** -sympy.Rational(1, 6) + S.n ** -THIRD + (sympy.log(S.n) / (6 * sympy.log(2))) ** (-1 / S.L),
     order=Order(sympy.log(S.n) ** (-1 / S.L)),
-    conditions=(Condition(S.n > 64, "eps = (ln n / (6 ln 2))^(-1/(2L)) < 1 needs n > 64"),),
+    conditions=(Condition(rel(S.n, ">", 64), "eps = (ln n / (6 ln 2))^(-1/(2L)) < 1 needs n > 64"),),
     notes=(
         "Any c with c ln 2 < 1/3 makes the first term vanish polynomially; c = 1/(6 ln 2) gives n^(-1/6).",
         NOTE_INCONSISTENT,
@@ -144,37 +144,49 @@ def optimal_eps(n, L):
     >>> optimal_eps(10**5, 256)     # a DiT-XL/2-sized L: no interior minimiser
     (mpf('0.9994...'), False)
     """
-    grid = type(n).__module__ == "numpy" or type(L).__module__ == "numpy"
-    if grid:
-        import numpy as np
+    if type(n).__module__ != "numpy" and type(L).__module__ != "numpy":
+        ln_n, L = float(mpmath.log(n)), float(L)
+        interior = _rest(ln_n, L, math.log) > LN2
+        y = (_y_minimiser if interior else _y_edge)(ln_n, L, math.exp, math.log, ITERATIONS[False])
+        return mpmath.exp(-mpmath.mpf(y)), interior
+    import numpy as np
 
-        n, L = np.broadcast_arrays(np.asarray(n, float), np.asarray(L, float))
-        exp, log, where, ln_n = np.exp, np.log, np.where, np.log(n)
-    else:
-        exp, log, ln_n, L = math.exp, math.log, float(mpmath.log(n)), float(L)
+    n, L = np.broadcast_arrays(np.asarray(n, float), np.asarray(L, float))
+    ln_n = np.log(n)
+    interior = _rest(ln_n, L, np.log) > LN2
+    y = np.empty_like(ln_n)
+    for mask, solve in ((interior, _y_minimiser), (~interior, _y_edge)):
+        if mask.any():
+            y[mask] = solve(ln_n[mask], L[mask], np.exp, np.log, ITERATIONS[True])
+    return np.exp(-y), interior
 
-        def where(c, a, b):
-            return a if c else b
 
-    ln2 = math.log(2)
-    rest = ln_n / 3 - log(L * ln2)
-    interior = rest > ln2  # g(0) < 0
-    safe = where(interior, rest, 2 * ln2)
-    y_min = bisect(lambda y: ln2 * exp(2 * L * y) + (2 * L + 2) * y - safe, 0 * safe,
-                   log(safe / ln2) / (2 * L), iterations=ITERATIONS[grid])
+LN2 = math.log(2)
 
-    def ln_xi_excess(y):  # ln xi(y) - ln((1 + slack)(1 + 3 n^(-1/3))), increasing in y here
-        a, b = -ln_n / 3 + exp(2 * L * y) * ln2, -2 * y
-        top = where(a > b, a, b)
-        xi = exp(a - top) + exp(-ln_n / 3 - top) + exp(b - top)
-        return top + log(xi) - log((1 + BOUNDARY_SLACK) * (1 + 3 * exp(-ln_n / 3)))
 
-    hi = 0 * ln_n + 1 / (2 * L)
-    for _ in range(64):
-        hi = where(ln_xi_excess(hi) < 0, 2 * hi, hi)
-    y_edge = bisect(ln_xi_excess, 0 * hi, hi, iterations=ITERATIONS[grid])
-    y = where(interior, y_min, y_edge)
-    return (exp(-y) if grid else mpmath.exp(-mpmath.mpf(y))), interior
+def _rest(ln_n, L, log):
+    """(ln n)/3 - ln(L ln 2): xi has an interior minimiser iff this exceeds ln 2 (g(0) < 0)."""
+    return ln_n / 3 - log(L * LN2)
+
+
+def _y_minimiser(ln_n, L, exp, log, iterations):
+    """The root of g (module docstring of :func:`optimal_eps`); g(0) < 0 <= g(ln(rest/ln2)/(2L))."""
+    rest = _rest(ln_n, L, log)
+    return bisect(lambda y: LN2 * exp(2 * L * y) + (2 * L + 2) * y - rest, 0 * rest,
+                  log(rest / LN2) / (2 * L), iterations=iterations)
+
+
+def _y_edge(ln_n, L, exp, log, iterations):
+    """The y at which xi = (1 + slack)(1 + 3 n^(-1/3)) when xi increases in y (no interior minimiser)."""
+    ln_target = log((1 + BOUNDARY_SLACK) * (1 + 3 * exp(-ln_n / 3)))
+
+    def excess(y):
+        first = -ln_n / 3 + exp(2 * L * y) * LN2  # ln of xi's first term, the largest for large y
+        return first + log(1 + exp(-ln_n / 3 - first) + exp(-2 * y - first)) - ln_target
+
+    # at hi, e^(2 L hi) ln 2 - ln(n)/3 > ln target: the first term alone exceeds the target
+    hi = log((ln_target + ln_n / 3) / LN2 + 1) / (2 * L)
+    return bisect(excess, 0 * hi, hi, iterations=iterations)
 
 
 def dominant_xi_term(n, eps, L) -> tuple[str, float]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import sympy
 
 from ditrates.rates.estimation import NOTE_INCONSISTENT, THM32_CONDITIONS, XI_EXPR
-from ditrates.result import Condition, Order, Result
+from ditrates.result import Condition, Order, Result, rel
 from ditrates.symbols import XI, S
 
 COROLLARY_CONDITIONS = (
     *THM32_CONDITIONS,
-    Condition(S.T0 <= sympy.Min(S.c0, 1 / S.Ls), "Cor. 3.2.1 (T0 = O(min(c0, 1/L_s+)), constant 1)"),
+    Condition(rel(S.T0, "<=", sympy.Min(S.c0, 1 / S.Ls, evaluate=False)),
+              "Cor. 3.2.1 (T0 = O(min(c0, 1/L_s+)), constant 1)"),
 )
 _CHOICES = ("Cor. 3.2.1 sets T = O(log n) and T0 = O(min(c0, 1/L_s+)); the displayed rate does not depend "
             "on them otherwise.")
@@ -58,7 +59,7 @@ tv_recovery = Result(
     expr=S.C_tv * sympy.sqrt(XI_EXPR) * sympy.log(S.n),
     order=Order(sympy.sqrt(XI) * sympy.log(S.n), tilde=True,
                 hides="factors in D, d0, d, L_s+, log n and T - T0"),
-    conditions=(*COROLLARY_CONDITIONS, Condition(S.n > 1, "Cor. 3.2.1 (ii): the log n factor")),
+    conditions=(*COROLLARY_CONDITIONS, Condition(rel(S.n, ">", 1), "Cor. 3.2.1 (ii): the log n factor")),
     trivial=sympy.Integer(1),
     trivial_reason="a total-variation distance is at most 1",
     notes=(
