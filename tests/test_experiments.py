@@ -5,6 +5,7 @@ import math
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 from ditrates.experiments import measure  # noqa: E402
 from ditrates.experiments.data import DTYPE, DataSpec, LatentMixture, beta, sigma  # noqa: E402
@@ -14,13 +15,6 @@ from ditrates.experiments.train import TrainSpec, dsm_batch, parameter_groups, t
 TIMES = (0.01, 0.1, 1.0, 5.0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: these models are small, and a second thread slows them down on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 from typer.testing import CliRunner  # noqa: E402
 
@@ -19,13 +20,6 @@ from ditrates.experiments.model import load_run  # noqa: E402
 np = pytest.importorskip("numpy")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: these models are small, and a second thread slows them down on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 TINY = {**compare.BASE, "D": 8, "d0": 4, "width": 8, "depth": 1, "heads": 2, "steps": 4, "batch": 8,
         "strata": 4, "per_stratum": 8, "samples": 64, "sampler_steps": 4}

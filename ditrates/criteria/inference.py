@@ -20,9 +20,8 @@ Both are encoded as the ratio of the effective bound to the threshold (see
 from __future__ import annotations
 
 from ditrates.criteria import threshold as th
-from ditrates.result import Result
 
-inference_hardness = Result(
+inference_hardness = th.criterion(
     name="inference-hardness",
     source="Proposition 4.1",
     kind="hardness",
@@ -31,20 +30,13 @@ inference_hardness = Result(
         "Assume SETH. For every q > 0 there are C, C_a, C_b > 0 such that no O(L^(2-q))-time algorithm solves "
         "ADiTI(L, d = C log L, B = C_b sqrt(log L), delta_F = L^(-C_a))."
     ),
-    expr=th.RATIO,
-    quantity=th.QUANTITY,
-    relation=":=",
-    order=th.ORDER,
-    conditions=th.CONDITIONS,
-    parts=th.PARTS,
     verdict=th.hardness_verdict,
     notes=(
         "The paper prints O(n^(2-q)); it should read O(L^(2-q)) (typo).",
-        *th.NOTES,
     ),
 )
 
-inference_almost_linear = Result(
+inference_almost_linear = th.criterion(
     name="inference-almost-linear",
     source="Proposition 4.2",
     kind="criterion",
@@ -52,21 +44,14 @@ inference_almost_linear = Result(
     statement=(
         "ADiTI(L, d = O(log L), B = o(sqrt(log L)), delta_F = 1/poly(L)) can be solved in L^(1+o(1)) time."
     ),
-    expr=th.RATIO,
-    quantity=th.QUANTITY,
-    relation=":=",
-    order=th.ORDER,
-    conditions=th.CONDITIONS,
-    parts=th.PARTS,
     verdict=th.efficient_verdict("inference", "Prop. 4.2"),
     notes=(
         "Printed 'assuming SETH', which an upper bound does not need.",
         "Necessary, not sufficient, for fast inference in practice (Sec. 5).",
-        *th.NOTES,
     ),
 )
 
-alman_song_threshold = Result(
+alman_song_threshold = th.criterion(
     name="alman-song-threshold",
     source="Alman and Song 2023, Theorems 1.3-1.4",
     kind="baseline",
@@ -76,12 +61,6 @@ alman_song_threshold = Result(
         "d = O(log L) and B = Theta(sqrt(log L)) it needs L^(2-o(1)) time under SETH. Entries of Q, K, V lie in "
         "[-B, B] and A = exp(Q K^T / d)."
     ),
-    expr=th.RATIO,
-    quantity=th.QUANTITY,
-    relation=":=",
-    order=th.ORDER,
-    conditions=th.CONDITIONS,
-    parts=th.PARTS,
     verdict=th.efficient_verdict("attention", "Alman-Song 2023"),
     reference="Alman and Song: Fast Attention Requires Bounded Entries, NeurIPS 2023, arXiv 2302.13214",
     notes=("Alman-Song's temperature is 1/d: use kappa = 1/d (--temperature 1/d) to read their statement.",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy
 
-from ditrates.result import Condition, Evaluation, Order, Part, rel
+from ditrates.result import Condition, Evaluation, Order, Part, Result, rel
 from ditrates.symbols import S
 
 THRESHOLD = S.C_b * sympy.sqrt(sympy.log(S.L))
@@ -76,3 +76,12 @@ def hardness_verdict(ev: Evaluation) -> str:
         return (f"hard side: B_eff/(C_b sqrt ln L) = {r:.3g} >= 1; under SETH no O(L^(2-q)) algorithm reaches "
                 f"1/poly(L) accuracy for suitable constants (Prop. 4.1; d/(C_d ln L) = {rd:.3g})")
     return f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {r:.3g} < 1; Prop. 4.1 does not apply"
+
+
+def criterion(**fields) -> Result:
+    """A Section 4 result: the ratio rho with its parts, conditions and order; ``fields`` give the rest
+    (name, source, kind, summary, statement, verdict, notes, and optionally reference). The shared notes
+    on the temperature and on asymptotics are appended to ``notes``."""
+    fields["notes"] = (*fields.get("notes", ()), *NOTES)
+    return Result(expr=RATIO, quantity=QUANTITY, relation=":=", order=ORDER, conditions=CONDITIONS, parts=PARTS,
+                  **fields)

@@ -11,9 +11,8 @@ L^(1+o(1)) time, through the low-rank chain of Lemmas G.3-G.7. Gamma is ``B`` he
 from __future__ import annotations
 
 from ditrates.criteria import threshold as th
-from ditrates.result import Result
 
-training_almost_linear = Result(
+training_almost_linear = th.criterion(
     name="training-almost-linear",
     source="Theorem 4.1",
     kind="criterion",
@@ -23,17 +22,10 @@ training_almost_linear = Result(
         "Gamma = o(sqrt(log L))) can be solved in L^(1+o(1)) time: an approximation of dL_0/dW within "
         "1/poly(L) in max norm."
     ),
-    expr=th.RATIO,
-    quantity=th.QUANTITY,
-    relation=":=",
-    order=th.ORDER,
-    conditions=th.CONDITIONS,
-    parts=th.PARTS,
     verdict=th.efficient_verdict("the training gradient", "Thm 4.1"),
     notes=(
         "Gamma is written B here. The statement prints 'ADITGC(L_p, L, d = ...)': the stray L_p is a typo.",
         "Remark 4.2: a smaller d0 = d L makes the condition easier to meet.",
-        *th.NOTES,
     ),
 )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sympy
 
 from ditrates.rates.estimation import SCORE_ERROR
+from ditrates.rates.recovery import TV_AT_MOST_1
 from ditrates.result import Condition, Order, Result, rel
 from ditrates.symbols import S
 
@@ -72,8 +73,7 @@ chen2023_tv = Result(
     order=Order(S.n ** (-1 / (S.d0 + 5)), tilde=True, hides="(ln n)^(d0/(d0+5)) (kept in the value) and polylog n"),
     conditions=(_N_GT_E,),
     hidden={H_LOG: (1, sympy.log(S.n) ** sympy.Rational(3, 2))},
-    trivial=sympy.Integer(1),
-    trivial_reason="a total-variation distance is at most 1",
+    **TV_AT_MOST_1,
     reference=CHEN,
     notes=(
         "Provenance (ANCHOR-RATES.md): the structure is as in Hu et al.'s Cor. 3.2.1, 'modified from Thm 3'; the "
@@ -94,8 +94,7 @@ oko2023_tv = Result(
     order=Order(S.n ** (-S.s / (2 * S.s + S.d0)), tilde=True, hides="log^((5 d0 + 8 s)/(2 d0)) n"),
     conditions=(Condition(rel(S.n, ">", 1), "Oko et al. 2023 (log factor)"),),
     hidden={H_LOG: (1, sympy.log(S.n) ** ((5 * S.d0 + 8 * S.s) / (2 * S.d0)))},
-    trivial=sympy.Integer(1),
-    trivial_reason="a total-variation distance is at most 1",
+    **TV_AT_MOST_1,
     reference=OKO,
     notes=(
         "Seen in secondary sources (ANCHOR-RATES.md / RESULTS.md section 9). Oko et al. assume full-dimensional "
@@ -116,8 +115,7 @@ hu2025_latent_tv = Result(
     expr=S.C_hu25 * S.n ** (-S.s / (S.d0 + 2 * S.s)),
     order=Order(S.n ** (-S.s / (S.d0 + 2 * S.s)), tilde=True, hides="log factors (not pinned down)"),
     conditions=(Condition(rel(S.n, ">", 1), "Hu et al. 2025"),),
-    trivial=sympy.Integer(1),
-    trivial_reason="a total-variation distance is at most 1",
+    **TV_AT_MOST_1,
     reference=HU25,
     notes=(
         "Not pinned down (ANCHOR-RATES.md section 2.3): no theorem of the paper could be read. The rate is "

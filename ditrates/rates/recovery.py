@@ -25,6 +25,8 @@ _CHOICES = ("Cor. 3.2.1 sets T = O(log n) and T0 = O(min(c0, 1/L_s+)); the displ
             "on them otherwise.")
 
 H_A = sympy.Symbol("H_a", positive=True)
+TV_AT_MOST_1 = {"trivial": sympy.Integer(1), "trivial_reason": "a total-variation distance is at most 1"}
+"""The trivial value of every total-variation bound: above it, the bound says nothing."""
 
 subspace_recovery = Result(
     name="subspace-recovery",
@@ -60,8 +62,7 @@ tv_recovery = Result(
     order=Order(sympy.sqrt(XI) * sympy.log(S.n), tilde=True,
                 hides="factors in D, d0, d, L_s+, log n and T - T0"),
     conditions=(*COROLLARY_CONDITIONS, Condition(rel(S.n, ">", 1), "Cor. 3.2.1 (ii): the log n factor")),
-    trivial=sympy.Integer(1),
-    trivial_reason="a total-variation distance is at most 1",
+    **TV_AT_MOST_1,
     notes=(
         "Whether log n sits inside the square root is ambiguous in the statement; the proof prints it outside "
         "(as encoded). Immaterial under O~.",
