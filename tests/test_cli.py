@@ -204,3 +204,16 @@ def test_the_cli_never_prints_a_traceback(command, args):
     assert "Traceback" not in res.stdout + res.stderr
     if res.exit_code == 2:
         assert res.stderr.count("\n") == 1 and res.stderr.startswith("ditrates: error: ")
+
+
+@pytest.mark.parametrize("args", [["bound", "--d0", "16", "--n", "1e5"], ["latex", "--macros"]])
+def test_console_script_output_survives_the_fast_exit(args, tmp_path):
+    """main() leaves through os._exit after symbolic commands: all output must still arrive, also in files."""
+    script = "import sys; from ditrates.cli import main; sys.argv = ['ditrates'] + sys.argv[1:]; main()"
+    out = tmp_path / "out.txt"
+    with out.open("w") as f:
+        proc = subprocess.run([sys.executable, "-c", script, *args], stdout=f, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    expected = run(*args).stdout
+    assert out.read_text() == expected
