@@ -121,11 +121,22 @@ def test_latex_output_of_bound():
     assert out.startswith("%") and "\\begin{tabular}" in out and "\\times 10^{" in out
 
 
-def test_version_and_help_with_examples():
+def _command_paths(group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield [*prefix, name]
+        if hasattr(cmd, "commands"):
+            yield from _command_paths(cmd, (*prefix, name))
+
+
+def test_version_and_help_with_examples_on_every_command():
+    from typer.main import get_command
+
     assert run("--version").stdout.strip() == f"ditrates {ditrates.__version__}"
-    for cmd in (["bound"], ["list"], ["show"], ["solve"], ["criteria"], ["compare"], ["latex"], ["sheet"]):
-        res = run(*cmd, "--help")
-        assert res.exit_code == 0 and "Example: ditrates" in res.stdout, cmd
+    paths = list(_command_paths(get_command(app)))
+    assert len(paths) >= 13  # bound list show solve criteria(+measure) compare latex sheet experiment(+2) attention(+1)
+    for path in paths:
+        res = run(*path, "--help")
+        assert res.exit_code == 0 and "Example: ditrates" in res.stdout, path
 
 
 def test_no_color_and_non_tty_output_is_plain():

@@ -18,8 +18,9 @@ from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
 from ditrates.cli.output import Output
 from ditrates.errors import DitratesError
 
-attention_app = typer.Typer(cls=Group, help="Exact and almost-linear attention, measured.", epilog=EPILOG,
-                            no_args_is_help=True)
+attention_app = typer.Typer(
+    cls=Group, epilog=EPILOG, no_args_is_help=True,
+    help="Exact and almost-linear attention, measured.\n\nExample: ditrates attention bench --quick")
 app.add_typer(attention_app, name="attention")
 
 DEFAULT_L, DEFAULT_B = "1024,4096,16384,65536", "0.25,0.5,1,2,4"

@@ -15,8 +15,10 @@ from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
 from ditrates.cli.output import Output
 from ditrates.errors import DitratesError
 
-experiment_app = typer.Typer(cls=Group, help="Train small latent DiTs in torch and compare with the bounds.",
-                             epilog=EPILOG, no_args_is_help=True)
+experiment_app = typer.Typer(
+    cls=Group, epilog=EPILOG, no_args_is_help=True,
+    help="Train small latent DiTs in torch and compare with the bounds.\n\n"
+         "Example: ditrates experiment run --sweep n --quick --out runs/n-quick")
 app.add_typer(experiment_app, name="experiment")
 
 DEFAULT_OUT = pathlib.Path("ditrates-experiments")
