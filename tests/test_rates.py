@@ -227,3 +227,15 @@ def test_the_registry_knows_every_result_once():
     grouped = [n for g in GROUPS.values() for n in g]
     assert sorted(defined) == sorted(grouped) and len(set(grouped)) == len(grouped)
     assert all(ditrates.get(n).name == n for n in grouped)
+
+
+def test_solve_for_is_the_method_form_of_solve():
+    r = ditrates.get("subspace-recovery")
+    sol = r.solve_for("n", 0.9, d0=16)
+    assert sol.value == ditrates.solve("subspace-recovery", "n", 0.9, d0=16).value
+    assert r.evaluate(d0=16, n=sol.value).value <= 0.9 < r.evaluate(d0=16, n=sol.value - 1).value
+
+
+def test_solve_for_an_increasing_bound_gives_the_largest_value():
+    sol = ditrates.solve("score-approximation", "d0", 1.0, eps=0.1, t=1)  # eps sqrt(d0)/sigma(1) <= 1
+    assert not sol.decreasing and sol.value == 39  # sqrt(d0) <= 10 (1 - e^-1) = 6.32

@@ -76,6 +76,8 @@ def criteria(
         ["relative error per entry", format_number(cost.rel_err), "delta_F / (2 B + delta_F)"],
         ["Taylor degree g", str(cost.degree), "smallest g with e^(2 beta) beta^(g+1)/(g+1)! <= it"],
         ["feature rank r = C(d+g, g)", str(cost.rank) if cost.rank else f"10^{cost.log10_rank:.1f}", ""],
+        ["flops, polynomial method", f"10^{cost.log10_fast_flops:.2f}", "2 L r d"],
+        ["flops, exact attention", f"10^{cost.log10_exact_flops:.2f}", "2 L^2 d"],
         ["predicted speedup L / r", format_number(10 ** cost.log10_speedup) if cost.log10_speedup < 300 else
          f"10^{cost.log10_speedup:.1f}", "2 L^2 d (exact) over 2 L r d (polynomial)"],
         ["crossover L", format_number(cross) if cross else "none below 2^4096",

@@ -86,9 +86,6 @@ class Output:
         """A remark for people (stderr, so that it never mixes with data)."""
         self.err.print(text, style="dim", markup=False, soft_wrap=True)
 
-    def warn(self, text: str) -> None:
-        self.err.print(f"warning: {text}", style="yellow", markup=False, soft_wrap=True)
-
     @contextlib.contextmanager
     def progress(self, total: int, description: str) -> Iterator:
         """A rich progress bar on stderr; yields ``advance(n=1, description=None)``."""
