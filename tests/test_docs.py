@@ -95,13 +95,18 @@ def test_every_result_has_a_page():
     assert sorted(p.stem for p in (ROOT / "docs" / "results").glob("*.md")) == sorted(ditrates.names())
 
 
-def test_readme_commands_run():
-    """Every `$ ditrates ...` line of the README runs (exit 0); its outputs are illustrations."""
+def test_readme_commands_run_and_their_shown_output_is_current():
+    """Every `$ ditrates ...` block of the README runs (exit 0); where the README shows the output in full
+    (no '...' line), it is exactly what the command prints."""
+    import re
     import shlex
 
-    commands = [line[len("$ ditrates "):] for line in (ROOT / "README.md").read_text().splitlines()
-                if line.startswith("$ ditrates ")]
-    assert len(commands) >= 6
-    for cmd in commands:
+    blocks = re.findall(r"```console\n\$ ditrates (.*?)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) >= 6
+    for cmd, shown in blocks:
         res = runner.invoke(app, shlex.split(cmd))
         assert res.exit_code == 0, (cmd, res.stderr)
+        lines = shown.rstrip("\n").splitlines()
+        if not any(line.strip() in ("...", '"results": [...]') or "..." in line for line in lines):
+            printed = [line.rstrip() for line in res.stdout.rstrip("\n").splitlines()]
+            assert printed == lines, f"README output of `ditrates {cmd}` is stale"
