@@ -76,12 +76,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2,
                         help="CPU threads for the exact methods and the fast gradient (default 2)")
     parser.add_argument("--L", type=int, default=16384, help="sequence length of the forward benchmark")
+    parser.add_argument("--gradient-L", default="4096,16384",
+                        help="sequence lengths of the gradient benchmark, comma-separated (default 4096,16384)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
     forward(args.L, 8, 1e-3, generator)
-    for L in (4096, 16384):
-        gradient(L, 8, 1e-3, generator)
+    for L in filter(None, args.gradient_L.split(",")):
+        gradient(int(L), 8, 1e-3, generator)
 
 
 if __name__ == "__main__":

@@ -300,3 +300,16 @@ def test_measure_command_reads_a_saved_run(cli, tmp_path):
     assert layer["B"] == max(layer["W_K A1"], layer["W_Q A2"], layer["W_OV A3"])
     missing = cli("criteria", "measure", str(tmp_path / "nothing"))
     assert missing.exit_code == 2 and "not a finished run" in missing.stderr
+
+
+def test_the_benchmark_script_runs(tmp_path):
+    """benchmarks/bench_attention.py at a small L (the issue's point is L = 16384; here only that it runs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_attention.py"
+    proc = subprocess.run([sys.executable, str(script), "--L", "1024", "--threads", "1", "--gradient-L", "512"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "speedup vs SDPA" in proc.stdout and "gradient: L = 512" in proc.stdout

@@ -78,8 +78,8 @@ def criteria(
         ["feature rank r = C(d+g, g)", str(cost.rank) if cost.rank else f"10^{cost.log10_rank:.1f}", ""],
         ["flops, polynomial method", f"10^{cost.log10_fast_flops:.2f}", "2 L r d"],
         ["flops, exact attention", f"10^{cost.log10_exact_flops:.2f}", "2 L^2 d"],
-        ["predicted speedup L / r", format_number(10 ** cost.log10_speedup) if cost.log10_speedup < 300 else
-         f"10^{cost.log10_speedup:.1f}", "2 L^2 d (exact) over 2 L r d (polynomial)"],
+        ["predicted speedup L / r", format_number(cost.speedup) if cost.speedup else f"10^{cost.log10_speedup:.1f}",
+         "2 L^2 d (exact) over 2 L r d (polynomial)"],
         ["crossover L", format_number(cross) if cross else "none below 2^4096",
          "smallest L with 2 L r d < 2 L^2 d" + (" (r grows with L at delta_F = 1/L)" if delta_F is None else "")],
     ]

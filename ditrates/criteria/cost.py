@@ -20,7 +20,7 @@ r grows with L and the crossover is searched for. All logarithms (e^(2 beta) lea
 B^2 d > 354) are taken in log space.
 
 >>> c = polynomial_cost(L=16384, d=8, B=0.5, kappa=1/8, delta_F=1e-3)
->>> c.degree, c.rank, round(10 ** c.log10_speedup, 1)
+>>> c.degree, c.rank, round(c.speedup, 1)
 (3, 165, 99.3)
 """
 
@@ -90,6 +90,11 @@ class PolynomialCost:
     def log10_speedup(self) -> float:
         """log10 of the predicted speedup L / r (negative: the method loses)."""
         return math.log10(self.L) - self.log10_rank
+
+    @property
+    def speedup(self) -> float:
+        """The predicted speedup L / r (at most L, since r >= 1; 0.0 below 1e-300)."""
+        return 10**self.log10_speedup if self.log10_speedup > -300 else 0.0
 
     @property
     def log10_fast_flops(self) -> float:
