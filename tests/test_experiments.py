@@ -30,19 +30,15 @@ def gen(seed=0):
 # Data: exact scores and the mixture marginal
 # ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("t", TIMES)
-def test_score_is_the_gradient_of_the_exact_log_density(data, t):
-    x = (3 * torch.randn(16, data.D, generator=gen(1), dtype=DTYPE)).requires_grad_()
+@pytest.mark.parametrize(("space", "scale", "seed"), [("ambient", 3, 1), ("latent", 2, 2)])
+def test_score_is_the_gradient_of_the_exact_log_density(data, t, space, scale, seed):
+    """The exact score of p_t (in R^D) and of p^h_t (in R^d0) against autograd of the exact log density."""
+    log_density, score, dim = ((data.log_density, data.score, data.D) if space == "ambient"
+                               else (data.latent_log_density, data.latent_score, data.d0))
+    x = (scale * torch.randn(16, dim, generator=gen(seed), dtype=DTYPE)).requires_grad_()
     tt = torch.full((16,), t, dtype=DTYPE)
-    (grad,) = torch.autograd.grad(data.log_density(x, tt).sum(), x)
-    torch.testing.assert_close(data.score(x.detach(), tt), grad, rtol=1e-10, atol=1e-10)
-
-
-@pytest.mark.parametrize("t", TIMES)
-def test_latent_score_is_the_gradient_of_the_latent_log_density(data, t):
-    z = (2 * torch.randn(16, data.d0, generator=gen(2), dtype=DTYPE)).requires_grad_()
-    tt = torch.full((16,), t, dtype=DTYPE)
-    (grad,) = torch.autograd.grad(data.latent_log_density(z, tt).sum(), z)
-    torch.testing.assert_close(data.latent_score(z.detach(), tt), grad, rtol=1e-10, atol=1e-10)
+    (grad,) = torch.autograd.grad(log_density(x, tt).sum(), x)
+    torch.testing.assert_close(score(x.detach(), tt), grad, rtol=1e-10, atol=1e-10)
 
 
 def test_the_score_splits_as_lemma_2_1(data):

@@ -42,13 +42,14 @@ def param_rows(resolved, keys) -> list[list[str]]:
 
 
 def result_row(ev) -> list[str]:
+    import mpmath
+
     from ditrates.numerics import format_number
 
     r = ev.result
     note = []
     if ev.vacuous:
-        note.append(f"VACUOUS: > {format_number(10 ** float(ev.trivial_ln / 2.302585092994046))} "
-                    f"({r.trivial_reason})")
+        note.append(f"VACUOUS: > {format_number(mpmath.exp(ev.trivial_ln))} ({r.trivial_reason})")
     if r.name == "network-size":
         note.append("blocks; norms: ditrates show network-size")
     log10 = format_number(ev.log10, 4)

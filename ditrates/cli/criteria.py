@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import mpmath
 import typer
 
 from ditrates.cli import attention
@@ -16,7 +17,7 @@ app.add_typer(criteria_app, name="criteria")
 if hasattr(attention, "measure_command"):
     criteria_app.command("measure")(attention.measure_command)
 
-TEMPERATURES = {"none": "1", "1/d": None}
+TEMPERATURES = ("none", "1/d")
 
 
 @criteria_app.callback(invoke_without_command=True)
@@ -56,16 +57,16 @@ def criteria(
     from ditrates.cli.bound import evaluate_all
     from ditrates.registry import names
 
-    if temperature == "1/d":
-        params["kappa"] = str(1 / int(float(params["d"]))) if "kappa" not in params else params["kappa"]
+    if temperature == "1/d" and "kappa" not in params:
+        from ditrates.defaults import resolve
+
+        params["kappa"] = 1 / mpmath.mpf(resolve({"d": params["d"]}, ["d"]).values["d"])  # d checked first
     if eps is not None:
         params["delta_F"] = eps
     resolved, evs = evaluate_all(names("computational"), params)
     v = resolved.values
     L, d, B, kappa = int(v["L"]), int(v["d"]), float(v["B"]), float(v["kappa"])
-    delta_F = float(eps) if eps is not None else None
-    if delta_F is not None and not 0 < delta_F < 1:
-        raise DitratesError(f"--eps must be in (0, 1), got {eps}")
+    delta_F = float(v["delta_F"]) if eps is not None else None  # else 1/L, which the cost model follows
     cost = polynomial_cost(L, d, B, kappa, delta_F)
     cross = crossover_length(d, B, kappa, delta_F)
     out = Output(output_mode(json_))
