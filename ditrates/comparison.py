@@ -16,12 +16,12 @@ from typing import Any
 
 import mpmath
 
-from ditrates import numerics
+from ditrates import formatting, numerics
 from ditrates.defaults import resolve
 from ditrates.errors import DitratesError
 from ditrates.registry import get
 
-LN_N_RANGE = (mpmath.log(3), mpmath.log(10) * numerics.MAX_DECIMAL_EXPONENT)
+LN_N_RANGE = (mpmath.log(3), mpmath.log(10) * formatting.MAX_DECIMAL_EXPONENT)
 GRID_POINTS = 240
 
 
@@ -36,12 +36,12 @@ class Crossing:
     smaller_after: str
 
     def describe(self) -> str:
-        return (f"{self.a} and {self.b} cross at n = {numerics.format_log10(self.log10_n)} "
-                f"(both {numerics.format_log10(self.log10_value)}); beyond it {self.smaller_after} is smaller")
+        return (f"{self.a} and {self.b} cross at n = {formatting.format_log10(self.log10_n)} "
+                f"(both {formatting.format_log10(self.log10_value)}); beyond it {self.smaller_after} is smaller")
 
     def to_dict(self) -> dict:
-        return {"a": self.a, "b": self.b, "log10_n": numerics.json_number(self.log10_n),
-                "log10_value": numerics.json_number(self.log10_value), "smaller_after": self.smaller_after}
+        return {"a": self.a, "b": self.b, "log10_n": formatting.json_number(self.log10_n),
+                "log10_value": formatting.json_number(self.log10_value), "smaller_after": self.smaller_after}
 
 
 def _ln_bound(result, values: dict, ln_n):
@@ -93,5 +93,5 @@ def no_crossing_statement(a: str, b: str, **values) -> str:
     values = {k: v for k, v in values.items() if v is not None and k != "n"}
     u = mpmath.log(10) * 6
     smaller = a if _ln_bound(get(a), values, u) < _ln_bound(get(b), values, u) else b
-    return (f"{a} and {b} do not cross for n from 3 to 10^{numerics.MAX_DECIMAL_EXPONENT}: "
+    return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: "
             f"{smaller} is smaller throughout")

@@ -36,7 +36,7 @@ from typing import Any
 
 import mpmath
 
-from ditrates import numerics
+from ditrates import formatting, numerics
 from ditrates.errors import DomainError, MissingValue
 from ditrates.symbols import PARAMS, param
 
@@ -108,17 +108,17 @@ def _parse(key: str, raw):
             dataclasses.replace(p, integer=False).check(float(v))
         return arr  # integer parameters may take real values on grids: the formulas are smooth in them
     if isinstance(raw, int) and not isinstance(raw, bool):
-        if abs(raw).bit_length() > numerics.MAX_DECIMAL_EXPONENT * 3.33:
-            raise DomainError(f"{p.label} is too large (ditrates accepts up to 1e{numerics.MAX_DECIMAL_EXPONENT})")
+        if abs(raw).bit_length() > formatting.MAX_DECIMAL_EXPONENT * 3.33:
+            raise DomainError(f"{p.label} is too large (ditrates accepts up to 1e{formatting.MAX_DECIMAL_EXPONENT})")
         return raw
     if isinstance(raw, str | float):
-        return numerics.parse_number(raw, integer=p.integer, name=p.label)
+        return formatting.parse_number(raw, integer=p.integer, name=p.label)
     if isinstance(raw, mpmath.mpf):
         if p.integer and raw == int(raw):
             return int(raw)
         return raw
     try:
-        return numerics.parse_number(str(raw), integer=p.integer, name=p.label)
+        return formatting.parse_number(str(raw), integer=p.integer, name=p.label)
     except DomainError:
         raise DomainError(f"{p.label} must be a number, got {raw!r}") from None
 
@@ -254,4 +254,4 @@ def _log(v):
 
 
 def _fmt(v) -> str:
-    return "elementwise" if _is_array(v) else numerics.format_number(v)
+    return "elementwise" if _is_array(v) else formatting.format_number(v)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import mpmath
 
-from ditrates import numerics
+from ditrates import formatting
 from ditrates.errors import RunError
 from ditrates.result import Evaluation, Result, latex
 from ditrates.symbols import PARAMS, Param
@@ -158,7 +158,7 @@ def values_table(evaluations: Sequence[Evaluation], caption: str = "") -> str:
 def _num(v) -> str:
     if isinstance(v, int) and abs(v) < 10**7:
         return str(v)
-    return sci(mpmath.log10(v)) if v > 0 else numerics.format_number(v)
+    return sci(mpmath.log10(v)) if v > 0 else formatting.format_number(v)
 
 
 def rate_sheet() -> str:

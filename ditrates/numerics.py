@@ -1,4 +1,4 @@
-"""Log-space evaluation of sympy expressions, number parsing and number formatting.
+"""Log-space evaluation of sympy expressions, exact evaluation for conditions, and root finding.
 
 The paper's bounds reach ``2^((1/eps)^(2L))``, far beyond float64. Every expression is therefore
 evaluated as a pair ``(sign, ln|value|)`` by walking the sympy tree:
@@ -16,18 +16,12 @@ overflows float64 (beyond ``10^(1.8e308)``) comes back as ``inf`` from the numpy
 >>> sign, ln = ln_eval(2 ** (1 / x) ** 8, {x: 0.5})
 >>> sign, round(float(ln / LN10), 10)          # 2^(2^8) = 10^(256 log10 2)
 (1, 77.06367889)
->>> format_log10(ln / LN10)
-'1.158e+77'
->>> format_log10(mpmath.mpf(3.2e127))
-'10^(3.2e+127)'
 """
 
 from __future__ import annotations
 
-import decimal
 import fractions
 import functools
-import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,16 +30,12 @@ import mpmath
 import sympy
 
 from ditrates.errors import DomainError
+from ditrates.formatting import MP_DPS
 from ditrates.symbols import sigma
-
-MP_DPS = 40
-"""Working precision (decimal digits) of the mpmath backend."""
 
 LN10 = mpmath.log(10)
 NEGLIGIBLE = 2.31 * MP_DPS + 20
 """A term e^(-NEGLIGIBLE) times smaller than the largest one cannot change a sum at MP_DPS digits."""
-MAX_DECIMAL_EXPONENT = 100_000
-"""Inputs above ``10^MAX_DECIMAL_EXPONENT`` are refused (their integer would not fit in memory)."""
 
 
 def precise(fn: Callable) -> Callable:
@@ -57,93 +47,6 @@ def precise(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
 
     return wrapper
-
-
-# ----------------------------------------------------------------------------------------------------
-# Parsing and formatting
-# ----------------------------------------------------------------------------------------------------
-def parse_number(text: str | int | float, *, integer: bool = False, name: str = "value"):
-    """Parse ``"1e5"``, ``"100_000"``, ``"0.25"`` exactly: an ``int`` for integers, an ``mpf`` otherwise.
-
-    >>> parse_number("1e5", integer=True)
-    100000
-    >>> parse_number("2.5e-400")
-    mpf('2.5e-400')
-    >>> parse_number("1.5", integer=True, name="n")
-    Traceback (most recent call last):
-    ...
-    ditrates.errors.DomainError: n must be an integer, got 1.5
-    >>> parse_number("nan", name="eps")
-    Traceback (most recent call last):
-    ...
-    ditrates.errors.DomainError: eps must be a finite number, got 'nan'
-    """
-    raw = str(text).strip()
-    try:
-        dec = decimal.Decimal(raw)
-    except (decimal.InvalidOperation, ValueError):
-        raise DomainError(f"{name} must be a number, got {raw!r}") from None
-    if not dec.is_finite():
-        raise DomainError(f"{name} must be a finite number, got {raw!r}")
-    if dec.adjusted() > MAX_DECIMAL_EXPONENT:
-        raise DomainError(f"{name} = {raw} is too large (ditrates accepts up to 1e{MAX_DECIMAL_EXPONENT})")
-    if integer:
-        if dec != dec.to_integral_value():
-            raise DomainError(f"{name} must be an integer, got {raw}")
-        return int(dec)
-    if dec.adjusted() < -MAX_DECIMAL_EXPONENT:
-        raise DomainError(f"{name} = {raw} is too small (ditrates accepts down to 1e-{MAX_DECIMAL_EXPONENT})")
-    with mpmath.workdps(MP_DPS):
-        return mpmath.mpf(str(dec))
-
-
-def format_number(x, digits: int = 4) -> str:
-    """A compact human form: integers exactly up to 10^7, everything else with ``digits`` significant digits.
-
-    >>> format_number(100000), format_number(10**12), format_number(mpmath.mpf("0.921937"))
-    ('100000', '1e+12', '0.9219')
-    """
-    if isinstance(x, bool):
-        return str(x)
-    if isinstance(x, int) and abs(x) < 10**7:
-        return str(x)
-    if isinstance(x, int | float) and x != 0 and abs(x) < 1e16 and math.isfinite(x) and x == int(x):
-        return f"{float(x):.{digits}g}"
-    if isinstance(x, str):
-        return x
-    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x == int(x) and abs(x) < 10**7:
-        return str(int(x))
-    return mpmath.nstr(mpmath.mpf(x), digits, min_fixed=-4, max_fixed=7, strip_zeros=True)
-
-
-def format_log10(log10, digits: int = 4) -> str:
-    """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise.
-
-    >>> format_log10(-1.5), format_log10(2.5e5), format_log10(-400)
-    ('0.03162', '10^(2.5e+5)', '10^(-400)')
-    """
-    log10 = mpmath.mpf(log10)
-    if abs(log10) < 300:
-        return mpmath.nstr(mpmath.power(10, log10), digits, min_fixed=-4, max_fixed=5, strip_zeros=False)
-    shown = mpmath.nstr(log10, digits, min_fixed=-1, max_fixed=4)
-    return f"10^({shown[:-2] if shown.endswith('.0') else shown})"
-
-
-def to_float_or_none(x) -> float | None:
-    """``float(x)`` if it is finite in float64, else ``None`` (never inf or nan)."""
-    try:
-        f = float(x)
-    except (OverflowError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def json_number(x):
-    """A JSON-safe number: an int, a finite float, or (beyond float64) a decimal string."""
-    if isinstance(x, int) and not isinstance(x, bool):
-        return x if abs(x) < 2**63 else mpmath.nstr(mpmath.mpf(x), 15)
-    f = to_float_or_none(x)
-    return f if f is not None else mpmath.nstr(mpmath.mpf(x), 15)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from ditrates import numerics
+from ditrates import formatting, numerics
 from ditrates.errors import ConditionError
 from ditrates.symbols import BY_SYMBOL, PARAMS, Param
 
@@ -275,7 +275,7 @@ class Result:
         """Raise :class:`ConditionError` naming the first condition that fails at ``vals``."""
         for c in self.conditions:
             if not c.holds(vals):
-                shown = ", ".join(f"{BY_SYMBOL[s].label} = {numerics.format_number(vals[s])}"
+                shown = ", ".join(f"{BY_SYMBOL[s].label} = {formatting.format_number(vals[s])}"
                                   for s in sorted(c.symbols, key=str))
                 raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}")
 
@@ -361,7 +361,7 @@ class Evaluation:
     @property
     def log10(self):
         """log10 of the value (an mpmath number: it may exceed float64)."""
-        with mpmath.workdps(numerics.MP_DPS):
+        with mpmath.workdps(formatting.MP_DPS):
             return self.ln / numerics.LN10
 
     @property
@@ -375,7 +375,7 @@ class Evaluation:
 
     @property
     def text(self) -> str:
-        return numerics.format_log10(self.log10)
+        return formatting.format_log10(self.log10)
 
     @property
     def vacuous(self) -> bool | None:
@@ -405,24 +405,24 @@ class Evaluation:
             "name": r.name,
             "source": r.source,
             "kind": r.kind,
-            "value": numerics.to_float_or_none(self.value) if self.value is not None else None,
-            "log10": numerics.json_number(self.log10),
+            "value": formatting.to_float_or_none(self.value) if self.value is not None else None,
+            "log10": formatting.json_number(self.log10),
             "display": self.text,
             "order": r.order.text(),
             "order_hides": r.order.hides,
             "latex": r.latex(self.explicit),
             "explicit": self.explicit,
             "vacuous": self.vacuous,
-            "params": {k: numerics.json_number(v) for k, v in self.params.items()},
+            "params": {k: formatting.json_number(v) for k, v in self.params.items()},
             "notes": list(r.notes),
         }
         if r.trivial is not None:
-            out["trivial"] = {"log10": numerics.json_number(self.trivial_ln / numerics.LN10),
+            out["trivial"] = {"log10": formatting.json_number(self.trivial_ln / numerics.LN10),
                               "reason": r.trivial_reason}
         if self.parts:
             out["parts"] = [{"name": p.key, "form": p.form, "expr": text(p.expr),
-                             "log10": numerics.json_number(ln / numerics.LN10),
-                             "display": numerics.format_log10(ln / numerics.LN10), "note": p.note}
+                             "log10": formatting.json_number(ln / numerics.LN10),
+                             "display": formatting.format_log10(ln / numerics.LN10), "note": p.note}
                             for p, ln in self.parts]
         if r.verdict:
             out["verdict"] = self.verdict

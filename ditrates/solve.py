@@ -19,7 +19,7 @@ from typing import Any
 
 import mpmath
 
-from ditrates import numerics
+from ditrates import formatting, numerics
 from ditrates.defaults import resolve
 from ditrates.errors import DitratesError, DomainError
 from ditrates.result import Result
@@ -27,7 +27,7 @@ from ditrates.symbols import param
 
 START = {"n": 10**4, "d0": 16, "d": 4, "L": 4, "D": 10**3}
 """Starting points of the search where the user gives no value (otherwise the parameter's default)."""
-U_MAX = mpmath.log(10) * numerics.MAX_DECIMAL_EXPONENT
+U_MAX = mpmath.log(10) * formatting.MAX_DECIMAL_EXPONENT
 EXACT_BELOW = 10**15
 
 
@@ -51,13 +51,13 @@ class Solution:
     def describe(self) -> str:
         word = "smallest" if self.decreasing else "largest"
         return (f"{word} {param(self.key).label} with {self.result.name} <= "
-                f"{numerics.format_number(self.target)}: {numerics.format_number(self.value)}")
+                f"{formatting.format_number(self.target)}: {formatting.format_number(self.value)}")
 
     def to_dict(self) -> dict:
         return {"name": self.result.name, "source": self.result.source, "for": self.key,
-                "target": numerics.json_number(self.target), "value": numerics.json_number(self.value),
-                "log10": numerics.json_number(self.log10), "bound_log10": numerics.json_number(self.bound_log10),
-                "before_log10": None if self.before_log10 is None else numerics.json_number(self.before_log10),
+                "target": formatting.json_number(self.target), "value": formatting.json_number(self.value),
+                "log10": formatting.json_number(self.log10), "bound_log10": formatting.json_number(self.bound_log10),
+                "before_log10": None if self.before_log10 is None else formatting.json_number(self.before_log10),
                 "direction": "smallest" if self.decreasing else "largest", "exact": self.exact}
 
 
@@ -74,9 +74,9 @@ def solve(result: Result | str, key: str, target, **values) -> Solution:
         raise DitratesError("xi is not monotone in eps (it is smallest at eps = auto); solve for n or T0 instead")
     if values.get(key) is not None:
         raise DitratesError(f"do not give {p.cli} when solving for it")
-    target = numerics.parse_number(target, name="target")
+    target = formatting.parse_number(target, name="target")
     if target <= 0:
-        raise DomainError(f"target must be > 0, got {numerics.format_number(target)}")
+        raise DomainError(f"target must be > 0, got {formatting.format_number(target)}")
     ln_target = mpmath.log(target)
     given = {k: v for k, v in values.items() if v is not None}
     x0 = START.get(key)
@@ -104,7 +104,7 @@ def solve(result: Result | str, key: str, target, **values) -> Solution:
     f0, h = excess(u0), mpmath.mpf("1e-6")
     up, down = excess(u0 + h), excess(u0 - h)
     if f0 is None or up is None or down is None:
-        raise DitratesError(f"cannot evaluate {result.name} near {p.label} = {numerics.format_number(x0)}; "
+        raise DitratesError(f"cannot evaluate {result.name} near {p.label} = {formatting.format_number(x0)}; "
                             f"give {p.cli}'s neighbours' values explicitly")
     if up == down:
         raise DitratesError(f"{result.name} does not change with {p.label} (with these parameters)")
@@ -159,10 +159,10 @@ def _log10_bound(result, fixed, key, x):
 
 
 def _no_crossing(result, p, target, ok0, u, f):
-    where = numerics.format_log10(u / numerics.LN10)
+    where = formatting.format_log10(u / numerics.LN10)
     if ok0:
-        raise DitratesError(f"{result.name} is <= {numerics.format_number(target)} for every {p.label} from the "
+        raise DitratesError(f"{result.name} is <= {formatting.format_number(target)} for every {p.label} from the "
                             f"start up to {p.label} = {where}: nothing to solve")
-    reach = "" if f is None else f" (it is {numerics.format_log10((f + mpmath.log(target)) / numerics.LN10)} there)"
-    raise DitratesError(f"{result.name} stays above {numerics.format_number(target)} up to {p.label} = "
+    reach = "" if f is None else f" (it is {formatting.format_log10((f + mpmath.log(target)) / numerics.LN10)} there)"
+    raise DitratesError(f"{result.name} stays above {formatting.format_number(target)} up to {p.label} = "
                         f"{where}{reach}: the target is out of reach")

@@ -123,7 +123,7 @@ class Param:
         if self.high is not None and (value > self.high or (self.open_high and value == self.high)):
             bad = True
         if bad:
-            from ditrates.numerics import format_number
+            from ditrates.formatting import format_number
 
             raise DomainError(f"{self.label} must be {self.domain_text()}, got {format_number(value)}")
 

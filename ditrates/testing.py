@@ -25,7 +25,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from ditrates.errors import DitratesError
-from ditrates.numerics import format_number
+from ditrates.formatting import format_number
 from ditrates.registry import get
 
 N_MAX_LOG10 = 12

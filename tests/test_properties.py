@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import ditrates
-from ditrates import numerics
+from ditrates import formatting, numerics
 from ditrates.defaults import resolve
 from ditrates.testing import params
 
@@ -148,7 +148,7 @@ def test_solve_round_trips(p, log10_target):
         assume(False)
     assume(sol.exact)
     r = ditrates.get("score-estimation")
-    with mpmath.workdps(numerics.MP_DPS):
+    with mpmath.workdps(formatting.MP_DPS):
         ln_target = mpmath.log(sol.target)
         assert r.evaluate(**dict(given_, n=sol.value)).ln <= ln_target
         if sol.before_log10 is None:  # n - 1 violates a condition of the theorem

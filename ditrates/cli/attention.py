@@ -30,7 +30,7 @@ MIB = 1 << 20
 
 def _parse_list(text: str, name: str, integer: bool = False) -> list:
     """``"1024,4096"`` -> ``[1024, 4096]`` (positive numbers, a bad item is one error line)."""
-    from ditrates.numerics import parse_number
+    from ditrates.formatting import parse_number
 
     items = [parse_number(item, integer=integer, name=name) for item in text.split(",") if item.strip()]
     if not items or any(x <= 0 for x in items):
@@ -52,7 +52,7 @@ def _sci(x: float | None) -> str:
 
 def _pow10(log10: float) -> str:
     """``10**log10`` with 3 digits, as ``10^(x)`` beyond 1e15."""
-    from ditrates.numerics import format_log10
+    from ditrates.formatting import format_log10
 
     return f"{10**log10:.3g}" if abs(log10) < 15 else format_log10(log10, 3)
 
@@ -180,7 +180,7 @@ def _phase(points, Ls: list[int], d: int, temperature: str, eps: float) -> list[
 def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, temperature: str,
                  threads: int) -> None:
     import ditrates
-    from ditrates.numerics import format_number
+    from ditrates.formatting import format_number
 
     criterion = ditrates.get("inference-almost-linear")
     rows = []

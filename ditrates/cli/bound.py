@@ -30,7 +30,7 @@ def evaluate_all(names, params: dict, explicit: bool = False):
 
 
 def param_rows(resolved, keys) -> list[list[str]]:
-    from ditrates.numerics import format_number
+    from ditrates.formatting import format_number
     from ditrates.symbols import PARAMS
 
     rows = []
@@ -44,7 +44,7 @@ def param_rows(resolved, keys) -> list[list[str]]:
 def result_row(ev) -> list[str]:
     import mpmath
 
-    from ditrates.numerics import format_number
+    from ditrates.formatting import format_number
 
     r = ev.result
     note = []
@@ -58,7 +58,7 @@ def result_row(ev) -> list[str]:
 
 def explain(resolved, evaluations) -> list[str]:
     """Plain sentences for people: what dominates xi, where the bounds are vacuous, eps's choice."""
-    from ditrates.numerics import format_log10, format_number
+    from ditrates.formatting import format_log10, format_number
     from ditrates.rates.estimation import dominant_xi_term
 
     lines = []
@@ -107,13 +107,13 @@ def bound(
 
     Example: ditrates bound --d0 16 --n 1e5
     """
-    from ditrates.numerics import format_number
+    from ditrates.formatting import format_number
     from ditrates.registry import names
 
     out = Output(output_mode(json_, latex_))
     resolved, evs = evaluate_all(names("statistical"), with_preset(params, preset), explicit)
     if out.mode == "json":
-        from ditrates.numerics import json_number
+        from ditrates.formatting import json_number
 
         out.json({"command": "bound", "params": {k: json_number(v) for k, v in resolved.values.items()},
                   "defaults": resolved.reasons, "explicit": explicit,
@@ -155,7 +155,7 @@ def compare(
     Example: ditrates compare --d0 16 --n 1e5
     """
     from ditrates.comparison import crossings, no_crossing_statement
-    from ditrates.numerics import format_number, json_number
+    from ditrates.formatting import format_number, json_number
 
     out = Output(output_mode(json_))
     params = with_preset(params, preset)

@@ -43,7 +43,7 @@ def criteria(
     if ctx.invoked_subcommand is not None:
         return
     from ditrates.criteria.cost import crossover_length, polynomial_cost
-    from ditrates.numerics import format_number
+    from ditrates.formatting import format_number
     from ditrates.registry import preset as get_preset
 
     if preset:
@@ -85,7 +85,7 @@ def criteria(
          "smallest L with 2 L r d < 2 L^2 d" + (" (r grows with L at delta_F = 1/L)" if delta_F is None else "")],
     ]
     if out.mode == "json":
-        from ditrates.numerics import json_number
+        from ditrates.formatting import json_number
 
         out.json({"command": "criteria", "params": {k: json_number(x) for k, x in v.items()},
                   "defaults": resolved.reasons, "temperature": temperature,

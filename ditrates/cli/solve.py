@@ -28,7 +28,7 @@ def solve(
 
     Example: ditrates solve score-estimation --for n --target 0.01 --d0 16
     """
-    from ditrates.numerics import format_log10, format_number
+    from ditrates.formatting import format_log10, format_number
     from ditrates.solve import solve as solve_
 
     out = Output(output_mode(json_))

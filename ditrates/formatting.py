@@ -1,0 +1,105 @@
+"""Numbers in and out: exact parsing of user input, compact human forms, JSON-safe numbers.
+
+Every number ditrates reads goes through :func:`parse_number` (exact: ``"1e5"`` is the integer 100000)
+and every number it prints through :func:`format_number` or :func:`format_log10` (which never overflows:
+beyond float64 a value prints as ``10^(...)``); :func:`json_number` is the one rule for JSON.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+
+import mpmath
+
+from ditrates.errors import DomainError
+
+MP_DPS = 40
+"""Working precision (decimal digits) of every mpmath computation."""
+MAX_DECIMAL_EXPONENT = 100_000
+"""Inputs above ``10^MAX_DECIMAL_EXPONENT`` are refused (their integer would not fit in memory)."""
+
+
+# ----------------------------------------------------------------------------------------------------
+def parse_number(text: str | int | float, *, integer: bool = False, name: str = "value"):
+    """Parse ``"1e5"``, ``"100_000"``, ``"0.25"`` exactly: an ``int`` for integers, an ``mpf`` otherwise.
+
+    >>> parse_number("1e5", integer=True)
+    100000
+    >>> parse_number("2.5e-400")
+    mpf('2.5e-400')
+    >>> parse_number("1.5", integer=True, name="n")
+    Traceback (most recent call last):
+    ...
+    ditrates.errors.DomainError: n must be an integer, got 1.5
+    >>> parse_number("nan", name="eps")
+    Traceback (most recent call last):
+    ...
+    ditrates.errors.DomainError: eps must be a finite number, got 'nan'
+    """
+    raw = str(text).strip()
+    try:
+        dec = decimal.Decimal(raw)
+    except (decimal.InvalidOperation, ValueError):
+        raise DomainError(f"{name} must be a number, got {raw!r}") from None
+    if not dec.is_finite():
+        raise DomainError(f"{name} must be a finite number, got {raw!r}")
+    if dec.adjusted() > MAX_DECIMAL_EXPONENT:
+        raise DomainError(f"{name} = {raw} is too large (ditrates accepts up to 1e{MAX_DECIMAL_EXPONENT})")
+    if integer:
+        if dec != dec.to_integral_value():
+            raise DomainError(f"{name} must be an integer, got {raw}")
+        return int(dec)
+    if dec.adjusted() < -MAX_DECIMAL_EXPONENT:
+        raise DomainError(f"{name} = {raw} is too small (ditrates accepts down to 1e-{MAX_DECIMAL_EXPONENT})")
+    with mpmath.workdps(MP_DPS):
+        return mpmath.mpf(str(dec))
+
+
+def format_number(x, digits: int = 4) -> str:
+    """A compact human form: integers exactly up to 10^7, everything else with ``digits`` significant digits.
+
+    >>> format_number(100000), format_number(10**12), format_number(mpmath.mpf("0.921937"))
+    ('100000', '1e+12', '0.9219')
+    """
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int) and abs(x) < 10**7:
+        return str(x)
+    if isinstance(x, int | float) and x != 0 and abs(x) < 1e16 and math.isfinite(x) and x == int(x):
+        return f"{float(x):.{digits}g}"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x == int(x) and abs(x) < 10**7:
+        return str(int(x))
+    return mpmath.nstr(mpmath.mpf(x), digits, min_fixed=-4, max_fixed=7, strip_zeros=True)
+
+
+def format_log10(log10, digits: int = 4) -> str:
+    """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise.
+
+    >>> format_log10(-1.5), format_log10(2.5e5), format_log10(-400)
+    ('0.03162', '10^(2.5e+5)', '10^(-400)')
+    """
+    log10 = mpmath.mpf(log10)
+    if abs(log10) < 300:
+        return mpmath.nstr(mpmath.power(10, log10), digits, min_fixed=-4, max_fixed=5, strip_zeros=False)
+    shown = mpmath.nstr(log10, digits, min_fixed=-1, max_fixed=4)
+    return f"10^({shown[:-2] if shown.endswith('.0') else shown})"
+
+
+def to_float_or_none(x) -> float | None:
+    """``float(x)`` if it is finite in float64, else ``None`` (never inf or nan)."""
+    try:
+        f = float(x)
+    except (OverflowError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def json_number(x):
+    """A JSON-safe number: an int, a finite float, or (beyond float64) a decimal string."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return x if abs(x) < 2**63 else mpmath.nstr(mpmath.mpf(x), 15)
+    f = to_float_or_none(x)
+    return f if f is not None else mpmath.nstr(mpmath.mpf(x), 15)
