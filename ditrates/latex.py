@@ -28,7 +28,8 @@ import mpmath
 
 from ditrates import formatting
 from ditrates.errors import RunError
-from ditrates.result import Evaluation, Result, latex
+from ditrates.printing import latex
+from ditrates.result import Evaluation, Result
 from ditrates.symbols import PARAMS, Param
 
 PACKAGES = ("amsmath", "amssymb")

@@ -18,7 +18,6 @@ numeric companion) reads these objects.
 from __future__ import annotations
 
 import dataclasses
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,105 +25,15 @@ import mpmath
 import sympy
 
 from ditrates import formatting, numerics
+from ditrates.conditions import Condition
 from ditrates.errors import ConditionError
+from ditrates.printing import latex, text
 from ditrates.symbols import BY_SYMBOL, PARAMS, Param
 
 PAPER = ("Hu, Wu, Li, Pi, Song, Liu: On Statistical Rates and Provably Efficient Criteria of Latent Diffusion "
          "Transformers (DiTs), NeurIPS 2024, arXiv 2407.01079")
 
 KINDS = ("upper bound", "definition", "criterion", "hardness", "derived", "baseline")
-
-
-# ----------------------------------------------------------------------------------------------------
-# Printing helpers (plain text and LaTeX of sympy objects)
-# ----------------------------------------------------------------------------------------------------
-class _TextPrinter(sympy.printing.str.StrPrinter):
-    """sympy's str printer, with the parameters' plain names (``L_s+`` rather than ``L_{s_+}``)."""
-
-    def _print_Symbol(self, expr):
-        p = BY_SYMBOL.get(expr)
-        return p.label if p is not None else super()._print_Symbol(expr)
-
-    def _print_sigma(self, expr):
-        return f"sigma({self._print(expr.args[0])})"
-
-    def _print_Equality(self, expr):
-        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
-
-
-def text(expr) -> str:
-    """Plain-text form of a sympy expression or relation.
-
-    >>> from ditrates.symbols import S
-    >>> text(S.Ls * S.eps ** 2 / S.T0)
-    'L_s+*eps^2/T0'
-    """
-    return _TextPrinter().doprint(expr).replace("**", "^")
-
-
-def latex(expr) -> str:
-    """LaTeX of a sympy object, as sympy prints it (``\\epsilon`` for eps, ``\\sigma(t)`` for the variance)."""
-    return sympy.latex(expr)
-
-
-# ----------------------------------------------------------------------------------------------------
-# Building blocks
-# ----------------------------------------------------------------------------------------------------
-_RELATIONS = {"<": sympy.StrictLessThan, "<=": sympy.LessThan, ">": sympy.StrictGreaterThan,
-              ">=": sympy.GreaterThan, "=": sympy.Eq}
-
-
-def rel(lhs, op: str, rhs) -> sympy.Basic:
-    """The relation ``lhs op rhs``, unevaluated: sympy's evaluation of relations (an assumptions query)
-    first imports sympy.tensor and sympy.combinatorics, which costs the command line 15 ms.
-
-    >>> from ditrates.symbols import S
-    >>> rel(S.T0, "<", S.T / 2)
-    T_0 < T/2
-    """
-    return _RELATIONS[op](lhs, rhs, evaluate=False)
-
-
-@dataclasses.dataclass(frozen=True)
-class Condition:
-    """A condition of a result: a sympy relation and where in the paper it comes from."""
-
-    relation: sympy.Basic
-    source: str
-
-    @property
-    def symbols(self) -> set[sympy.Symbol]:
-        return set(self.relation.free_symbols)
-
-    def text(self) -> str:
-        return text(self.relation)
-
-    def latex(self) -> str:
-        return latex(self.relation)
-
-    def holds(self, values: Mapping[sympy.Symbol, Any]) -> bool:
-        """Whether the relation holds at ``values`` (exact arithmetic for exact inputs)."""
-        rel = self.relation
-        lhs, rhs = numerics.plain_eval(rel.lhs, values), numerics.plain_eval(rel.rhs, values)
-        if isinstance(lhs, mpmath.mpf) or isinstance(rhs, mpmath.mpf):
-            lhs, rhs = numerics._mp(lhs), numerics._mp(rhs)
-        return _OPS[type(rel)](lhs, rhs)
-
-    def holds_grid(self, values: Mapping[sympy.Symbol, Any]):
-        """Elementwise truth on numpy grids."""
-        import numpy as np
-
-        rel = self.relation
-        if isinstance(rel, sympy.And):
-            return np.logical_and.reduce([Condition(a, self.source).holds_grid(values) for a in rel.args])
-        diff = numerics.value_eval(rel.lhs - rel.rhs, values, "np")
-        if isinstance(rel, sympy.Equality):
-            return np.abs(diff) <= 1e-9 * (1 + np.abs(numerics.value_eval(rel.lhs, values, "np")))
-        return _OPS[type(rel)](diff, 0)
-
-
-_OPS = {sympy.StrictLessThan: operator.lt, sympy.LessThan: operator.le, sympy.StrictGreaterThan: operator.gt,
-        sympy.GreaterThan: operator.ge, sympy.Equality: operator.eq, sympy.Unequality: operator.ne}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -429,4 +338,4 @@ class Evaluation:
         return out
 
 
-__all__ = ["Condition", "Evaluation", "Order", "Part", "Result", "latex", "text"]
+__all__ = ["Evaluation", "Order", "Part", "Result"]

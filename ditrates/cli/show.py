@@ -52,8 +52,8 @@ def show(
     Example: ditrates show score-estimation
     """
     from ditrates.latex import block
+    from ditrates.printing import text
     from ditrates.registry import get
-    from ditrates.result import text
 
     r = get(name)
     out = Output(output_mode(json_, latex_))

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import sympy
 
-from ditrates.result import Condition, Evaluation, Order, Part, Result, rel
+from ditrates.conditions import Condition, rel
+from ditrates.result import Evaluation, Order, Part, Result
 from ditrates.symbols import S
 
 THRESHOLD = S.C_b * sympy.sqrt(sympy.log(S.L))

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import sympy
 
+from ditrates.conditions import Condition, rel
 from ditrates.rates.estimation import DIMENSIONS
-from ditrates.result import Condition, Order, Part, Result, rel
+from ditrates.result import Order, Part, Result
 from ditrates.symbols import S, sigma
 
 score_approximation = Result(

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import sympy
 
+from ditrates.conditions import Condition, rel
 from ditrates.rates.estimation import SCORE_ERROR
 from ditrates.rates.recovery import TV_AT_MOST_1
-from ditrates.result import Condition, Order, Result, rel
+from ditrates.result import Order, Result
 from ditrates.symbols import S
 
 CHEN = ("Chen, Huang, Zhao, Wang: Score Approximation, Estimation and Distribution Recovery of Diffusion Models "

@@ -24,8 +24,9 @@ import math
 import mpmath
 import sympy
 
+from ditrates.conditions import Condition, rel
 from ditrates.numerics import bisect
-from ditrates.result import Condition, Order, Result, rel
+from ditrates.result import Order, Result
 from ditrates.symbols import XI, S
 
 BOUNDARY_SLACK = 0.01

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import sympy
 
+from ditrates.conditions import Condition, rel
 from ditrates.rates.estimation import NOTE_INCONSISTENT, THM32_CONDITIONS, XI_EXPR
-from ditrates.result import Condition, Order, Result, rel
+from ditrates.result import Order, Result
 from ditrates.symbols import XI, S
 
 COROLLARY_CONDITIONS = (
