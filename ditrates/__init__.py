@@ -11,9 +11,10 @@ Latent Diffusion Transformers (DiTs)", NeurIPS 2024, arXiv 2407.01079 (camera-re
 
 from ditrates._version import __version__
 from ditrates.errors import ConditionError, DitratesError, DomainError, MissingValue, UnknownName
+from ditrates.evaluation import Evaluation
 from ditrates.grid import evaluate
 from ditrates.registry import PRESETS, get, names, preset, results
-from ditrates.result import Evaluation, Result
+from ditrates.result import Result
 from ditrates.solve import solve
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mpmath
@@ -36,17 +36,29 @@ def rel(lhs, op: str, rhs) -> sympy.Basic:
 
 @dataclasses.dataclass(frozen=True)
 class Condition:
-    """A condition of a result: a sympy relation and where in the paper it comes from."""
+    """A condition of a result: a sympy relation and where in the paper it comes from.
+
+    ``reading`` names the reading of xi (:mod:`ditrates.xi`) that the condition belongs to (``None``: every
+    reading); ``label`` is a plain-text form to show instead of sympy's (e.g. ``log2`` for ``log(x)/log(2)``);
+    ``hint``, given the values, says in words what the condition asks there (e.g. ``eps <= 0.4458 at L = 4``).
+    """
 
     relation: sympy.Basic
     source: str
+    reading: str | None = None
+    label: str = ""
+    hint: Callable[[Mapping[sympy.Symbol, Any]], str] | None = None
 
     @property
     def symbols(self) -> set[sympy.Symbol]:
         return set(self.relation.free_symbols)
 
     def text(self) -> str:
-        return text(self.relation)
+        return self.label or text(self.relation)
+
+    def applies(self, reading) -> bool:
+        """Whether the condition binds under ``reading`` (a reading name or None)."""
+        return self.reading is None or self.reading == getattr(reading, "value", reading)
 
     def latex(self) -> str:
         return latex(self.relation)

@@ -12,8 +12,8 @@ Every default is documented here and is reported beside every evaluation:
 ``c0``    1, ``L_s+``: 1 (the values of a standard Gaussian latent h ~ N(0, I))
 ``T0``    min(c0, 1/L_s+): Corollary 3.2.1 sets T0 = O(min(c0, 1/L_s+)), hidden constant 1
 ``T``     ln n: Corollary 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)
-``eps``   auto: the minimiser of xi(n, eps, L) over (0, 1) (Definition 3.4); see
-          :func:`ditrates.rates.estimation.optimal_eps`
+``eps``   auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in force
+          (:func:`ditrates.xi.choose`; the reading ``auto`` takes the one with the smaller minimum)
 ``t``     T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)
 ``s``     2 (a C^2 density, as Assumption 2.2 asks)
 ``kappa`` 1: no softmax temperature, as in the paper's Section 4
@@ -36,7 +36,7 @@ from typing import Any
 
 import mpmath
 
-from ditrates import formatting, numerics
+from ditrates import formatting, numerics, xi
 from ditrates.errors import DomainError, MissingValue
 from ditrates.symbols import PARAMS, param
 
@@ -63,6 +63,9 @@ class Resolved:
     values: dict[str, Any]
     reasons: dict[str, str]
     given: dict[str, Any]
+    reading: Any = None
+    """The reading of xi in force (:class:`ditrates.xi.Reading`, a boolean mask "printed" on grids with the
+    reading auto), or None where eps or L is not needed."""
 
     def symbol_values(self) -> dict:
         return {PARAMS[k].symbol: v for k, v in self.values.items()}
@@ -124,11 +127,17 @@ def _parse(key: str, raw):
 
 
 @numerics.precise
-def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = True) -> Resolved:
+def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = True,
+            xi_reading: str = xi.AUTO) -> Resolved:
     """Complete ``given`` (key -> number, numeric string or numpy array) with the defaults ``needed``.
 
-    ``strict=False`` accepts non-integer values for integer parameters (used for derivatives).
+    ``xi_reading`` is the reading of xi asked for (``auto``, ``printed`` or ``proof``, :mod:`ditrates.xi`); the
+    one in force is ``Resolved.reading``. ``strict=False`` accepts non-integer values for integer parameters
+    (used for derivatives).
     """
+    if xi_reading not in xi.CHOICES:
+        raise DomainError(f"xi_reading must be one of {', '.join(xi.CHOICES)}, got {xi_reading!r}")
+    reading = None
     values: dict[str, Any] = {}
     for key, raw in given.items():
         if raw is None:
@@ -189,17 +198,20 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
     if "t" in wanted and "t" not in values:
         default("t", values["T0"], "T0 (the worst time for Thm 3.1)")
     if "eps" in wanted and "eps" not in values:
-        from ditrates.rates.estimation import optimal_eps
-
         n, L = need("n"), need("L")
-        eps, interior = optimal_eps(n, L)
-        if _is_array(eps):
-            default("eps", eps, "auto (minimises xi, Def. 3.4)")
-        elif interior:
-            default("eps", eps, f"auto = {_fmt(eps)} (minimises xi, Def. 3.4)")
+        if not _at_least_2(L):
+            raise DomainError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps")
+        choice = xi.choose(n, L, xi_reading, values.get("C_K", 1))
+        reading = choice.reading
+        if _is_array(choice.eps):
+            default("eps", choice.eps, "auto (minimises xi in the reading in force, elementwise)")
         else:
-            default("eps", eps, f"auto = {_fmt(eps)}: xi decreases all the way to eps = 1 here (no "
-                                "minimiser in (0, 1)); eps puts xi within 1% of its infimum 1 + 3 n^(-1/3)")
+            default("eps", choice.eps, choice.describe(L))
+            reasons["xi_reading"] = choice.describe_reading()
+    elif "eps" in wanted and "L" in values and _at_least_2(values["L"]):
+        reading = xi.reading_at(values["eps"], values["L"], xi_reading)
+        if xi_reading == xi.AUTO and isinstance(reading, xi.Reading):
+            reasons["xi_reading"] = xi.describe_reading_at(values["eps"], values["L"], reading)
     if "kappa" in wanted and "kappa" not in values:
         default("kappa", 1, "1 (no softmax temperature, as in the paper's Sec. 4)")
     if "delta_F" in wanted and "delta_F" not in values:
@@ -210,7 +222,7 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
             default(key, 1, "1 (hidden constant)")
     for key in needed:
         need(key)
-    return Resolved(values, reasons, {k: v for k, v in given.items() if v is not None})
+    return Resolved(values, reasons, {k: v for k, v in given.items() if v is not None}, reading)
 
 
 def _closure(keys: set[str], given: set[str]) -> set[str]:
@@ -225,6 +237,10 @@ def _closure(keys: set[str], given: set[str]) -> set[str]:
                     out.add(dep)
                     changed = True
     return out
+
+
+def _at_least_2(L) -> bool:
+    return bool((L >= 2).all()) if _is_array(L) else L >= 2
 
 
 def _exact_div(a: int, b: int, name: str) -> int:

@@ -23,7 +23,16 @@ class DomainError(DitratesError):
 
 
 class ConditionError(DitratesError):
-    """A condition of a theorem fails at the given numbers; the message names the condition."""
+    """A condition of a theorem fails at the given numbers; the message names the condition.
+
+    ``condition`` is the :class:`~ditrates.conditions.Condition` that failed (None where none applies) and
+    ``hint`` what it asks at these numbers, in words (empty where the condition has no hint).
+    """
+
+    def __init__(self, message: str, condition=None, hint: str = ""):
+        super().__init__(message)
+        self.condition = condition
+        self.hint = hint
 
 
 class MissingValue(DitratesError):

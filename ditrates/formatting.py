@@ -83,7 +83,7 @@ def format_log10(log10, digits: int = 4) -> str:
     """
     log10 = mpmath.mpf(log10)
     if abs(log10) < 300:
-        return mpmath.nstr(mpmath.power(10, log10), digits, min_fixed=-4, max_fixed=5, strip_zeros=False)
+        return mpmath.nstr(mpmath.power(10, log10), digits, min_fixed=-4, max_fixed=5, strip_zeros=False).rstrip(".")
     shown = mpmath.nstr(log10, digits, min_fixed=-1, max_fixed=4)
     return f"10^({shown[:-2] if shown.endswith('.0') else shown})"
 

@@ -28,8 +28,9 @@ import mpmath
 
 from ditrates import formatting
 from ditrates.errors import RunError
+from ditrates.evaluation import Evaluation
 from ditrates.printing import latex
-from ditrates.result import Evaluation, Result
+from ditrates.result import Result
 from ditrates.symbols import PARAMS, Param
 
 PACKAGES = ("amsmath", "amssymb")

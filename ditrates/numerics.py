@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fractions
 import functools
+import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -285,25 +286,83 @@ def _mp(x):
 
 
 # ----------------------------------------------------------------------------------------------------
-# Root finding (scalar and vectorised bisection)
+# Root finding (scalar and vectorised bisection) and a float twin of the numpy functions it needs
 # ----------------------------------------------------------------------------------------------------
+class FloatMath:
+    """The few numpy functions that vectorised code uses, for Python floats: the command line's scalar path
+    uses these and so does not import numpy (150 ms). ``exp`` overflows to ``inf`` as numpy's does.
+
+    >>> FloatMath.exp(1000.0), FloatMath.logaddexp(0.0, 0.0) == math.log(2)
+    (inf, True)
+    """
+
+    log = staticmethod(math.log)
+    log1p = staticmethod(math.log1p)
+
+    @staticmethod
+    def exp(x: float) -> float:
+        return math.exp(x) if x < 709.78 else math.inf
+
+    @staticmethod
+    def logaddexp(a: float, b: float) -> float:
+        m = max(a, b)
+        return m if m == math.inf else m + math.log1p(math.exp(min(a, b) - m))
+
+
+def _elementwise(x) -> bool:
+    return type(x).__module__ == "numpy" and getattr(x, "ndim", 0) > 0
+
+
 def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float = 0.0):
     """Find ``x`` in ``[lo, hi]`` with ``f(x) = 0`` for ``f`` increasing, ``f(lo) <= 0 <= f(hi)``.
 
-    Works elementwise on numpy arrays too (each element is bisected independently).
+    Returns the bracket ``(lo, hi)`` after ``iterations`` halvings (or once ``hi - lo <= tol``):
+    ``f(lo) <= 0 < f(hi)`` still holds. Works elementwise on numpy arrays (each element is bisected
+    independently).
 
-    >>> round(float(bisect(lambda x: x * x - 2, 0.0, 2.0)), 12)
-    1.414213562373
+    >>> lo, hi = bisect(lambda x: x * x - 2, 0.0, 2.0)
+    >>> round(lo, 12), hi - lo < 1e-15
+    (1.414213562373, True)
     """
     for _ in range(iterations):
         mid = (lo + hi) / 2
         neg = f(mid) <= 0
-        if isinstance(neg, bool):
+        if _elementwise(neg):
+            import numpy as np  # vectorised callers have numpy loaded already
+
+            lo, hi = np.where(neg, mid, lo), np.where(neg, hi, mid)
+        else:
             lo, hi = (mid, hi) if neg else (lo, mid)
             if hi - lo <= tol:
                 break
-        else:
-            import numpy as np
+    return lo, hi
 
-            lo, hi = np.where(neg, mid, lo), np.where(neg, hi, mid)
-    return (lo + hi) / 2
+
+def find_root(f: Callable[[Any], Any], lo, *, step: float = 1.0, iterations: int = 200,
+              side: str = "mid", max_doublings: int = 2000):
+    """The root of an increasing ``f`` on ``[lo, inf)`` with ``f(lo) <= 0``: a bracketing front end (``hi =
+    lo + step``, the step doubled until ``f(hi) > 0``), then :func:`bisect`. Elementwise on numpy arrays.
+
+    ``side`` picks what is returned: ``"mid"`` the midpoint of the final bracket, ``"below"`` its end with
+    ``f <= 0``, ``"above"`` its end with ``f > 0``. Raises :class:`ArithmeticError` if no sign change is found.
+
+    >>> round(find_root(lambda x: x**3 - 1000, 0.0), 9)
+    10.0
+    """
+    hi = lo + step
+    for _ in range(max_doublings):
+        short = f(hi) <= 0
+        if _elementwise(short):
+            if not short.any():
+                break
+            import numpy as np  # vectorised callers have numpy loaded already
+
+            hi = np.where(short, lo + 2 * (hi - lo), hi)
+        elif short:
+            hi = lo + 2 * (hi - lo)
+        else:
+            break
+    else:
+        raise ArithmeticError("find_root: no sign change found")
+    lo, hi = bisect(f, lo, hi, iterations=iterations)
+    return {"mid": (lo + hi) / 2, "below": lo, "above": hi}[side]

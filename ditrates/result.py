@@ -26,7 +26,9 @@ import sympy
 
 from ditrates import formatting, numerics
 from ditrates.conditions import Condition
+from ditrates.defaults import resolve
 from ditrates.errors import ConditionError
+from ditrates.evaluation import Evaluation, Failure
 from ditrates.printing import latex, text
 from ditrates.symbols import BY_SYMBOL, PARAMS, Param
 
@@ -90,6 +92,9 @@ class Result:
     statement: the statement in words and formulas (plain text).
     expr: the full expression. Constants hidden by ``O(.)`` are symbols with default 1; factors hidden
         by ``O~`` that a proof makes explicit are symbols listed in ``hidden`` (1 in the displayed form).
+        For a result built on xi, the form with Definition 3.4 as printed.
+    forms: for a result built on xi, the expression in each reading of xi (:mod:`ditrates.xi`), by name;
+        empty otherwise.
     order: the asymptotic form, with ``O~``'s hidden factors named in words.
     conditions: relations that must hold, each with its source.
     hidden: hidden-factor symbol -> (its value in the displayed form, the factor the proof makes explicit);
@@ -111,6 +116,7 @@ class Result:
     expr: sympy.Expr
     order: Order
     conditions: tuple[Condition, ...] = ()
+    forms: Mapping[str, sympy.Expr] = dataclasses.field(default_factory=dict)
     hidden: Mapping[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = dataclasses.field(default_factory=dict)
     trivial: sympy.Expr | None = None
     trivial_reason: str = ""
@@ -136,6 +142,8 @@ class Result:
     def symbols(self) -> tuple[Param, ...]:
         """Every parameter the result depends on (expression, conditions, hidden factors, parts)."""
         free = set(self.expr.free_symbols)
+        for form in self.forms.values():
+            free |= form.free_symbols
         for c in self.conditions:
             free |= c.symbols
         for _, explicit in self.hidden.values():
@@ -151,65 +159,90 @@ class Result:
     def keys(self) -> tuple[str, ...]:
         return tuple(p.key for p in self.symbols)
 
-    def displayed_expr(self, explicit: bool = False) -> sympy.Expr:
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """The readings of xi this result can be evaluated in (empty if it does not depend on xi)."""
+        return tuple(self.forms)
+
+    def expr_for(self, reading=None) -> sympy.Expr:
+        """The expression in ``reading`` (a :class:`~ditrates.xi.Reading` or its name; ``None``: ``expr``)."""
+        if reading is None or not self.forms:
+            return self.expr
+        return self.forms[getattr(reading, "value", reading)]
+
+    def order_for(self, reading=None) -> Order:
+        """The order; an exact form (``big_o=False``) follows the reading of xi."""
+        if self.order.big_o or not self.forms or reading is None:
+            return self.order
+        return dataclasses.replace(self.order, expr=self.expr_for(reading))
+
+    def displayed_expr(self, explicit: bool = False, reading=None) -> sympy.Expr:
         """The expression with hidden factors set to 1 (``explicit=False``) or to the proof's factors."""
-        return self.expr.subs({s: pair[1] if explicit else pair[0] for s, pair in self.hidden.items()})
+        return self.expr_for(reading).subs({s: pair[1] if explicit else pair[0] for s, pair in self.hidden.items()})
 
     # -- evaluation ---------------------------------------------------------------------------------
     @numerics.precise
-    def evaluate(self, *, explicit: bool = False, **values) -> Evaluation:
+    def evaluate(self, *, explicit: bool = False, xi_reading: str = "auto", **values) -> Evaluation:
         """Evaluate at ``values`` (numbers or numeric strings such as ``"1e5"``), filling defaults.
 
-        Returns an :class:`Evaluation` holding ``ln`` (mpmath), ``log10``, ``value`` (a float, or None
-        where it overflows float64), the resolved parameters and the defaults used. Raises
-        :class:`~ditrates.errors.DitratesError` for values outside their domain, for missing values
-        and for failed conditions (naming the condition).
+        ``xi_reading`` selects the reading of xi for results built on it (``"auto"``, ``"printed"``,
+        ``"proof"``; see :mod:`ditrates.xi`). Returns an :class:`Evaluation` holding ``ln`` (mpmath),
+        ``log10``, ``value`` (a float, or None where it overflows float64), the resolved parameters, the
+        defaults used and the reading in force. Raises :class:`~ditrates.errors.DitratesError` for values
+        outside their domain, for missing values and for failed conditions (naming the condition).
         """
-        from ditrates.defaults import resolve
-
-        resolved = resolve(values, self.keys)
+        resolved = resolve(values, self.keys, xi_reading=xi_reading)
         return self.evaluate_at(resolved, explicit=explicit)
+
+    def try_evaluate_at(self, resolved, *, explicit: bool = False) -> Evaluation | Failure:
+        """:meth:`evaluate_at`, with a failed condition returned as a :class:`Failure` instead of raised."""
+        try:
+            return self.evaluate_at(resolved, explicit=explicit)
+        except ConditionError as e:
+            return Failure(self, str(e), e.condition, resolved.reading if self.forms else None, e.hint)
 
     def evaluate_at(self, resolved, *, explicit: bool = False) -> Evaluation:
         """Evaluate at already resolved parameters (:func:`ditrates.defaults.resolve`), checking conditions."""
         vals = resolved.symbol_values()
-        self.check_conditions(vals)
-        expr = self.displayed_expr(explicit)
-        sign, ln = numerics.ln_eval(expr, vals)
+        reading = resolved.reading if self.forms else None
+        self.check_conditions(vals, reading)
+        sign, ln = numerics.ln_eval(self.displayed_expr(explicit, reading), vals)
         parts = tuple((p, numerics.ln_eval(p.expr, vals)[1]) for p in self.parts)
         trivial_ln = None if self.trivial is None else numerics.ln_eval(self.trivial, vals)[1]
-        return Evaluation(self, sign, ln, resolved, explicit, parts, trivial_ln)
+        return Evaluation(self, sign, ln, resolved, explicit, parts, trivial_ln, reading)
 
-    def check_conditions(self, vals: Mapping[sympy.Symbol, Any]) -> None:
-        """Raise :class:`ConditionError` naming the first condition that fails at ``vals``."""
+    def check_conditions(self, vals: Mapping[sympy.Symbol, Any], reading=None) -> None:
+        """Raise :class:`ConditionError` naming the first condition that fails at ``vals`` under ``reading``."""
         for c in self.conditions:
-            if not c.holds(vals):
+            if c.applies(reading) and not c.holds(vals):
                 shown = ", ".join(f"{BY_SYMBOL[s].label} = {formatting.format_number(vals[s])}"
                                   for s in sorted(c.symbols, key=str))
-                raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}")
+                hint = c.hint(vals) if c.hint else ""
+                raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}"
+                                     + (f" ({hint})" if hint else ""), condition=c, hint=hint)
 
     @numerics.precise
-    def exponent(self, key: str = "n", **values) -> float:
+    def exponent(self, key: str = "n", *, xi_reading: str = "auto", **values) -> float:
         """The local exponent ``d log(bound) / d log(key)`` at ``values``.
 
         Defaults that are functions of ``key`` follow it (``T = ln n``, ``eps = auto``, ``L = d0/d``), so
-        this is the slope of the curve a user sees when varying ``key`` alone. Computed by a central
-        difference of the log-space bound (step 1e-6 in ``ln key``, error about 1e-12).
+        this is the slope of the curve a user sees when varying ``key`` alone; the reading of xi in force at
+        ``values`` is held. Computed by a central difference of the log-space bound (step 1e-6 in ``ln key``,
+        error about 1e-12).
 
         >>> import ditrates
         >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.5, L=2), 6)   # all terms ~ n^(-1/3) but eps^2
         -0.333206
         """
-        from ditrates.defaults import resolve
-
-        base = resolve(values, self.keys)
+        base = resolve(values, self.keys, xi_reading=xi_reading)
         key_value = base.values[key]
         h = mpmath.mpf("1e-6")
         held = base.held_for(key)
+        reading = base.reading.value if base.reading is not None else xi_reading
         lns = []
         for step in (h, -h):
             moved = dict(held, **{key: key_value * mpmath.exp(step)})
-            r = resolve(moved, self.keys, strict=False)
+            r = resolve(moved, self.keys, strict=False, xi_reading=reading)
             lns.append(self.evaluate_at(r).ln)
         return float((lns[0] - lns[1]) / (2 * h))
 
@@ -255,87 +288,4 @@ class Result:
         return f"{self.name} ({self.source}): {self.summary}"
 
 
-@dataclasses.dataclass(frozen=True)
-class Evaluation:
-    """A result evaluated at concrete numbers (see :meth:`Result.evaluate`)."""
-
-    result: Result
-    sign: int
-    ln: Any  # mpmath.mpf: natural log of |value|
-    resolved: Any  # ditrates.defaults.Resolved
-    explicit: bool = False
-    parts: tuple[tuple[Part, Any], ...] = ()
-    trivial_ln: Any = None
-
-    @property
-    def log10(self):
-        """log10 of the value (an mpmath number: it may exceed float64)."""
-        with mpmath.workdps(formatting.MP_DPS):
-            return self.ln / numerics.LN10
-
-    @property
-    def value(self) -> float | None:
-        """The value as a float, or ``None`` where it over- or underflows float64."""
-        if self.sign == 0:
-            return 0.0
-        if abs(self.log10) > 300:
-            return None
-        return self.sign * float(mpmath.exp(self.ln))
-
-    @property
-    def text(self) -> str:
-        return formatting.format_log10(self.log10)
-
-    @property
-    def vacuous(self) -> bool | None:
-        """True where the bound exceeds its trivial value (e.g. a TV bound above 1); None if no such value."""
-        if self.trivial_ln is None:
-            return None
-        return bool(self.ln > self.trivial_ln)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {k: self.resolved.values[k] for k in self.result.keys if k in self.resolved.values}
-
-    @property
-    def verdict(self) -> str:
-        return self.result.verdict(self) if self.result.verdict else ""
-
-    def part(self, key: str):
-        """log10 of a part (e.g. ``"K"`` of ``network-size``)."""
-        for p, ln in self.parts:
-            if p.key == key:
-                return ln / numerics.LN10
-        raise KeyError(key)
-
-    def to_dict(self) -> dict:
-        r = self.result
-        out = {
-            "name": r.name,
-            "source": r.source,
-            "kind": r.kind,
-            "value": formatting.to_float_or_none(self.value) if self.value is not None else None,
-            "log10": formatting.json_number(self.log10),
-            "display": self.text,
-            "order": r.order.text(),
-            "order_hides": r.order.hides,
-            "latex": r.latex(self.explicit),
-            "explicit": self.explicit,
-            "vacuous": self.vacuous,
-            "params": {k: formatting.json_number(v) for k, v in self.params.items()},
-            "notes": list(r.notes),
-        }
-        if r.trivial is not None:
-            out["trivial"] = {"log10": formatting.json_number(self.trivial_ln / numerics.LN10),
-                              "reason": r.trivial_reason}
-        if self.parts:
-            out["parts"] = [{"name": p.key, "form": p.form, "expr": text(p.expr),
-                             "log10": formatting.json_number(ln / numerics.LN10),
-                             "display": formatting.format_log10(ln / numerics.LN10), "note": p.note}
-                            for p, ln in self.parts]
-        if r.verdict:
-            out["verdict"] = self.verdict
-        return out
-
-
-__all__ = ["Evaluation", "Order", "Part", "Result"]
+__all__ = ["Order", "Part", "Result"]

@@ -30,6 +30,9 @@ from ditrates.registry import get
 
 N_MAX_LOG10 = 12
 """``params`` draws n log-uniformly up to 10^N_MAX_LOG10."""
+LOG10_N_RANGES = {"xi-tuned": (47_000, 99_000)}
+"""Results valid only at larger n: xi-tuned's eps enters the printed range of xi from n = 10^1158 (L = 4) up to
+n = 10^45950 (L = 10^6)."""
 
 
 def _log_uniform(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -37,7 +40,7 @@ def _log_uniform(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def _draw(draw, keys: tuple[str, ...], fixed: Mapping) -> dict:
+def _draw(draw, keys: tuple[str, ...], fixed: Mapping, log10_n: tuple[float, float] = (0, N_MAX_LOG10)) -> dict:
     v: dict = dict(fixed)
 
     def put(key, strategy):
@@ -58,7 +61,7 @@ def _draw(draw, keys: tuple[str, ...], fixed: Mapping) -> dict:
     if "D" in keys and "D" not in v:
         d0 = v.get("d0") or v.get("d", 1) * v.get("L", 1)
         v["D"] = d0 + draw(st.integers(0, 1000))
-    put("n", st.floats(0, N_MAX_LOG10).map(lambda e: max(1, round(10**e))))
+    put("n", st.floats(*log10_n).map(lambda e: max(1, round(10**e)) if e < 300 else 10 ** round(e)))
     put("eps", st.floats(1e-3, 0.999))
     put("c0", _log_uniform(0.1, 10))
     put("Ls", _log_uniform(0.1, 10))
@@ -82,23 +85,26 @@ def _draw(draw, keys: tuple[str, ...], fixed: Mapping) -> dict:
     return v
 
 
-def valid(name: str, values: Mapping) -> bool:
-    """Whether ``values`` lie in their domains and satisfy every condition of the result ``name``."""
+def valid(name: str, values: Mapping, xi_reading: str = "auto") -> bool:
+    """Whether ``values`` lie in their domains and satisfy every condition of the result ``name`` (in the
+    reading of xi ``xi_reading``, for results built on xi)."""
     try:
-        get(name).evaluate(**values)
+        get(name).evaluate(xi_reading=xi_reading, **values)
     except DitratesError:
         return False
     return True
 
 
-def params(name: str, **fixed) -> st.SearchStrategy[dict]:
+def params(name: str, *, xi_reading: str = "auto", **fixed) -> st.SearchStrategy[dict]:
     """A strategy for parameter dicts that satisfy every condition of ``name`` (``fixed`` values kept).
 
     Dimensions are integers with d dividing d0; eps lies in (0, 1); T0 <= min(c0, 1/L_s+) and
-    T0 < T/2; n is log-uniform up to 10^12. Hidden constants keep their default 1 unless fixed.
+    T0 < T/2; n is log-uniform up to 10^12 (higher for :data:`LOG10_N_RANGES`). Hidden constants keep their
+    default 1 unless fixed. With ``xi_reading="printed"``, eps also lies in the printed range of xi.
     """
     keys = tuple(p.key for p in get(name).symbols if not p.hidden_constant)
-    return _draw(keys, fixed).filter(lambda v: valid(name, v))
+    draws = _draw(keys, fixed, LOG10_N_RANGES.get(name, (0, N_MAX_LOG10)))
+    return draws.filter(lambda v: valid(name, v, xi_reading))
 
 
 def _describe(name: str, values: Mapping) -> str:

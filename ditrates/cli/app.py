@@ -6,6 +6,7 @@ condition of a theorem, an unknown name); 1 a failed run (e.g. pdflatex reported
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
 import sys
@@ -146,5 +147,17 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on 
 LatexOpt = Annotated[bool, typer.Option("--latex", help="LaTeX on stdout (for papers).")]
 ExplicitOpt = Annotated[bool, typer.Option(
     "--explicit", help="Multiply in the factors hidden by O~ that the proofs make explicit.")]
+class XiReading(str, enum.Enum):
+    """The readings of xi (ditrates.xi.CHOICES; listed here so that --help does not import sympy)."""
+
+    auto = "auto"
+    printed = "printed"
+    proof = "proof"
+
+
+XiReadingOpt = Annotated[XiReading, typer.Option(
+    "--xi-reading", help="Which form of xi (Def. 3.4): 'printed' as stated (backed by the proof only for eps <= "
+    "eps_max(L)), 'proof' (App. F.2's covering exponent with Thm 3.1's K; every eps), or 'auto', the smaller of "
+    "the two where each holds.")]
 PresetOpt = Annotated[str | None, typer.Option(
     "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D); see 'ditrates list --presets'.")]

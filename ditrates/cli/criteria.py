@@ -54,7 +54,8 @@ def criteria(
             raise DitratesError(f"give --{key} (e.g. ditrates criteria --L 4096 --d 8 --B 1.2)")
     if temperature not in TEMPERATURES:
         raise DitratesError(f"--temperature must be 'none' or '1/d', got {temperature!r}")
-    from ditrates.cli.bound import evaluate_all
+    from ditrates import report
+    from ditrates.errors import ConditionError
     from ditrates.registry import names
 
     if temperature == "1/d" and "kappa" not in params:
@@ -63,7 +64,10 @@ def criteria(
         params["kappa"] = 1 / mpmath.mpf(resolve({"d": params["d"]}, ["d"]).values["d"])  # d checked first
     if eps is not None:
         params["delta_F"] = eps
-    resolved, evs = evaluate_all(names("computational"), params)
+    rep = report.evaluate(names("computational"), params)
+    if rep.failures:  # the criteria share their conditions: they fail together
+        raise ConditionError(rep.failures[0].message)
+    resolved, evs = rep.resolved, rep.evaluations
     v = resolved.values
     L, d, B, kappa = int(v["L"]), int(v["d"]), float(v["B"]), float(v["kappa"])
     delta_F = float(v["delta_F"]) if eps is not None else None  # else 1/L, which the cost model follows

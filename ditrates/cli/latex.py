@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import PresetOpt, app, with_params
-from ditrates.cli.bound import STAT_KEYS, evaluate_all, with_preset
+from ditrates.cli.app import PresetOpt, XiReading, XiReadingOpt, app, with_params
+from ditrates.cli.bound import STAT_KEYS, with_preset
 from ditrates.errors import DitratesError
 
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")]
@@ -36,6 +36,7 @@ def latex_(
                                                           "parameters (e.g. --d0 16 --n 1e5).")] = False,
     standalone: Annotated[bool, typer.Option("--standalone", help="A complete document for pdflatex.")] = False,
     preset: PresetOpt = None,
+    xi_reading: XiReadingOpt = XiReading.auto,
     output: OutOpt = None,
 ) -> None:
     """LaTeX for the named results: an equation with \\label{ditrates:NAME}, its conditions and source.
@@ -55,8 +56,10 @@ def latex_(
         parts.append(latex.macros(results))
     parts += [latex.block(r) for r in results]
     if values:
-        _, evs = evaluate_all([r.name for r in results], with_preset(params or {}, preset))
-        parts.append(latex.values_table(evs))
+        from ditrates import report
+
+        rep = report.evaluate([r.name for r in results], with_preset(params or {}, preset), xi_reading=xi_reading.value)
+        parts.append(latex.values_table(rep.evaluations))
     body = "\n\n".join(parts)
     _write(latex.document(body, "ditrates: formulas from Hu et al. 2024") if standalone else body, output)
 

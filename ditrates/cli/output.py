@@ -21,6 +21,18 @@ SCHEMA_VERSION = 1
 PAPER_ID = "arXiv:2407.01079"
 
 
+PIPE_WIDTH = 100
+"""Table width when the output is not a terminal and ``COLUMNS`` is not set."""
+
+
+def _width(tty: bool) -> int | None:
+    """The terminal's width (rich finds it), else ``COLUMNS``, else :data:`PIPE_WIDTH`."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    return None if tty else PIPE_WIDTH
+
+
 def _console(stderr: bool = False, plain: bool = False):
     from rich.console import Console
 
@@ -28,7 +40,7 @@ def _console(stderr: bool = False, plain: bool = False):
     tty = stream.isatty()
     no_color = plain or bool(os.environ.get("NO_COLOR")) or not tty
     return Console(file=stream, no_color=no_color, color_system=None if no_color else "auto",
-                   highlight=False, width=None if tty else 200, soft_wrap=False, emoji=False)
+                   highlight=False, width=_width(tty), soft_wrap=False, emoji=False)
 
 
 class Output:
@@ -63,11 +75,13 @@ class Output:
 
         t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left",
                   caption_justify="left", pad_edge=False, title_style="bold", show_header=header)
-        for i, c in enumerate(columns):
-            t.add_column(c, justify=(justify[i] if justify else "left"), overflow="fold")
+        for i, c in enumerate(columns):  # the first column holds names: never split them
+            t.add_column(c, justify=(justify[i] if justify else "left"), overflow="fold", no_wrap=i == 0)
         for r in rows:
             t.add_row(*[Text(str(x)) for x in r])
-        self.out.print(t)
+        with self.out.capture() as captured:
+            self.out.print(t)
+        self.out.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
 
     def line(self, text: str = "", style: str | None = None) -> None:
         """A line of text for people (stdout)."""

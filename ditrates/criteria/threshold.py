@@ -20,7 +20,8 @@ from __future__ import annotations
 import sympy
 
 from ditrates.conditions import Condition, rel
-from ditrates.result import Evaluation, Order, Part, Result
+from ditrates.evaluation import Evaluation
+from ditrates.result import Order, Part, Result
 from ditrates.symbols import S
 
 THRESHOLD = S.C_b * sympy.sqrt(sympy.log(S.L))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ditrates.conditions import Condition, rel
-from ditrates.rates.estimation import NOTE_INCONSISTENT, THM32_CONDITIONS, XI_EXPR
+from ditrates.rates.estimation import NOTE_INCONSISTENT, THM32_CONDITIONS, on_xi
 from ditrates.result import Order, Result
 from ditrates.symbols import XI, S
 
@@ -36,7 +36,7 @@ subspace_recovery = Result(
     kind="upper bound",
     summary="squared Frobenius error of the learned subspace: O~(xi / c0)",
     statement="||W_B W_B^T - B B^T||_F^2 = O~(xi(n, eps, L) / c0) with probability 1 - 1/poly(n).",
-    expr=S.C_sub * XI_EXPR / S.c0,
+    **on_xi(lambda t: S.C_sub * sympy.Add(*t) / S.c0),
     order=Order(XI / S.c0, tilde=True, hides="factors in D, d0, d, L_s+ and log n"),
     conditions=COROLLARY_CONDITIONS,
     trivial=2 * S.d0,
@@ -59,7 +59,7 @@ tv_recovery = Result(
         "If KL(P_h || N(0, I_d0)) < inf, there is an orthogonal U with "
         "TV(P^h_T0, (W_B U)^T_# P^_T0) = O~(sqrt(xi(n, eps, L)) log n) with probability 1 - 1/poly(n)."
     ),
-    expr=S.C_tv * sympy.sqrt(XI_EXPR) * sympy.log(S.n),
+    **on_xi(lambda t: S.C_tv * sympy.sqrt(sympy.Add(*t)) * sympy.log(S.n)),
     order=Order(sympy.sqrt(XI) * sympy.log(S.n), tilde=True,
                 hides="factors in D, d0, d, L_s+, log n and T - T0"),
     conditions=(*COROLLARY_CONDITIONS, Condition(rel(S.n, ">", 1), "Cor. 3.2.1 (ii): the log n factor")),

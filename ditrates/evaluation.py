@@ -1,0 +1,134 @@
+"""What an evaluation returns: an :class:`Evaluation` (the value in log space, with everything used to get
+it) or, where a condition of the result fails, a :class:`Failure` that says which and why."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import mpmath
+
+from ditrates import formatting, numerics
+from ditrates.printing import text
+
+if TYPE_CHECKING:
+    from ditrates.result import Part, Result
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """A result evaluated at concrete numbers (see :meth:`Result.evaluate`)."""
+
+    result: Result
+    sign: int
+    ln: Any  # mpmath.mpf: natural log of |value|
+    resolved: Any  # ditrates.defaults.Resolved
+    explicit: bool = False
+    parts: tuple[tuple[Part, Any], ...] = ()
+    trivial_ln: Any = None
+    reading: Any = None  # the reading of xi in force (ditrates.xi.Reading), None if the result has no xi
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    @property
+    def log10(self):
+        """log10 of the value (an mpmath number: it may exceed float64)."""
+        with mpmath.workdps(formatting.MP_DPS):
+            return self.ln / numerics.LN10
+
+    @property
+    def value(self) -> float | None:
+        """The value as a float, or ``None`` where it over- or underflows float64."""
+        if self.sign == 0:
+            return 0.0
+        if abs(self.log10) > 300:
+            return None
+        return self.sign * float(mpmath.exp(self.ln))
+
+    @property
+    def text(self) -> str:
+        return formatting.format_log10(self.log10)
+
+    @property
+    def vacuous(self) -> bool | None:
+        """True where the bound exceeds its trivial value (e.g. a TV bound above 1); None if no such value."""
+        if self.trivial_ln is None:
+            return None
+        return bool(self.ln > self.trivial_ln)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {k: self.resolved.values[k] for k in self.result.keys if k in self.resolved.values}
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict(self) if self.result.verdict else ""
+
+    def part(self, key: str):
+        """log10 of a part (e.g. ``"K"`` of ``network-size``)."""
+        for p, ln in self.parts:
+            if p.key == key:
+                return ln / numerics.LN10
+        raise KeyError(key)
+
+    def to_dict(self) -> dict:
+        r = self.result
+        out = {
+            "name": r.name,
+            "source": r.source,
+            "kind": r.kind,
+            "status": "ok",
+            "value": formatting.to_float_or_none(self.value) if self.value is not None else None,
+            "log10": formatting.json_number(self.log10),
+            "display": self.text,
+            "order": r.order_for(self.reading).text(),
+            "order_hides": r.order.hides,
+            "latex": r.latex(self.explicit),
+            "explicit": self.explicit,
+            "vacuous": self.vacuous,
+            "params": {k: formatting.json_number(v) for k, v in self.params.items()},
+            "notes": list(r.notes),
+        }
+        if self.reading is not None:
+            out["xi_reading"] = self.reading.value
+        if r.trivial is not None:
+            out["trivial"] = {"log10": formatting.json_number(self.trivial_ln / numerics.LN10),
+                              "reason": r.trivial_reason}
+        if self.parts:
+            out["parts"] = [{"name": p.key, "form": p.form, "expr": text(p.expr),
+                             "log10": formatting.json_number(ln / numerics.LN10),
+                             "display": formatting.format_log10(ln / numerics.LN10), "note": p.note}
+                            for p, ln in self.parts]
+        if r.verdict:
+            out["verdict"] = self.verdict
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """A result that could not be evaluated at the given numbers: the error, and the failed condition (if any).
+
+    Commands that print many results show a failure on its own row and go on with the others.
+    """
+
+    result: Result
+    message: str
+    condition: Any = None  # ditrates.conditions.Condition
+    reading: Any = None
+    hint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return False
+
+    def to_dict(self) -> dict:
+        r = self.result
+        out = {"name": r.name, "source": r.source, "kind": r.kind, "status": "failed", "error": self.message}
+        if self.condition is not None:
+            out["condition"] = {"relation": self.condition.text(), "source": self.condition.source,
+                                "hint": self.hint}
+        if self.reading is not None:
+            out["xi_reading"] = self.reading.value
+        return out
