@@ -1,12 +1,23 @@
-"""Where two rates cross as n grows (the DiT rate of Theorem 3.2 against Chen et al.'s, for the same d0).
+"""Where a DiT rate and a baseline of the same quantity cross as n grows: on equal terms, and how far it moves.
 
-Both rates are order-of-magnitude forms with their hidden constants set to 1, so a crossing point says
-where the displayed forms cross, not where one method starts to beat the other. Defaults follow n
-(``T = ln n``, ``eps = auto``), as in ``ditrates bound``.
+Equal terms means one convention for both sides:
 
->>> import ditrates
->>> [round(float(c.log10_n)) for c in crossings("score-estimation", "chen2023-score-estimation", d0=16)]
-[62]
+* ``displayed`` (the default): both rates as their O~ forms, every polylog(n) and poly(D, d0, d, L_s+) factor
+  dropped on both sides (the DiT rate's covering factor D d^2 d0^6 L_s+^2 log(nL), Chen et al.'s
+  (ln n)^(2 d0/(d0+5)) and log^3 n alike); ``explicit``: every factor both proofs make explicit, on both sides.
+* T held at one value for both (by default ln n at the n given): Chen et al.'s rate does not depend on T, so
+  letting T = ln n follow n would hand the DiT rate a 1/ln n of decay that the other side is not given.
+* eps follows n (``eps = auto``, the best eps of the reading in force), as each baseline's own tuning does.
+
+Only rates of the same quantity (:attr:`~ditrates.result.Result.bounds`) are compared. Hidden constants are 1;
+the crossing's sensitivity is the interval it moves over when every hidden constant of either rate ranges over
+[1e-3, 1e3] (:data:`CONSTANT_RANGE`).
+
+>>> crossings("score-estimation", "chen2023-score-estimation", d0=16, n=10**5)   # on equal terms: none
+[]
+>>> [round(float(c.log10_n)) for c in crossings("score-estimation", "chen2023-score-estimation", d0=16, n=10**5,
+...                                             explicit=True)]
+[...]
 """
 
 from __future__ import annotations
@@ -15,83 +26,241 @@ import dataclasses
 from typing import Any
 
 import mpmath
+import sympy
 
 from ditrates import formatting, numerics
 from ditrates.defaults import resolve
 from ditrates.errors import DitratesError
+from ditrates.printing import text
 from ditrates.registry import get
+from ditrates.symbols import BY_SYMBOL
 
 LN_N_RANGE = (mpmath.log(3), mpmath.log(10) * formatting.MAX_DECIMAL_EXPONENT)
-GRID_POINTS = 240
+GRID_POINTS = 80
+"""Samples of ln n (geometric in ln n) on which sign changes are looked for; each is refined by bisection."""
+CONSTANT_RANGE = (mpmath.mpf("1e-3"), mpmath.mpf("1e3"))
+"""The range of every hidden constant in the sensitivity interval of a crossing."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Crossing:
-    """``a`` and ``b`` are equal at n = 10^log10_n; ``smaller_after`` is the one below for larger n."""
+    """``a`` and ``b`` are equal at n = 10^log10_n; ``smaller_after`` is the one below for larger n.
+
+    ``interval`` is (lo, hi) in log10 n: where the crossing moves with the hidden constants in
+    :data:`CONSTANT_RANGE` (an end is None where, for some constants, it leaves the searched range).
+    """
 
     a: str
     b: str
     log10_n: Any
     log10_value: Any
     smaller_after: str
+    convention: str
+    interval: tuple[Any, Any]
 
     def describe(self) -> str:
-        return (f"{self.a} and {self.b} cross at n = {formatting.format_log10(self.log10_n)} "
-                f"(both {formatting.format_log10(self.log10_value)}); beyond it {self.smaller_after} is smaller")
+        lo, hi = (("the edge of the searched range" if x is None else formatting.format_log10(x))
+                  for x in self.interval)
+        return (f"{self.a} and {self.b} cross at n = {formatting.format_log10(self.log10_n)} (both "
+                f"{formatting.format_log10(self.log10_value)}); beyond it {self.smaller_after} is smaller "
+                f"[{self.convention}]. With every hidden constant in [1e-3, 1e3] the crossing moves over "
+                f"n in [{lo}, {hi}]")
 
     def to_dict(self) -> dict:
-        return {"a": self.a, "b": self.b, "log10_n": formatting.json_number(self.log10_n),
-                "log10_value": formatting.json_number(self.log10_value), "smaller_after": self.smaller_after}
+        """JSON-ready; an interval end is None where the crossing leaves the searched range."""
+        j = formatting.json_number
+        return {"a": self.a, "b": self.b, "log10_n": j(self.log10_n), "log10_value": j(self.log10_value),
+                "smaller_after": self.smaller_after, "convention": self.convention,
+                "interval_log10_n": [None if x is None else j(x) for x in self.interval]}
 
 
-def _ln_bound(result, values: dict, ln_n):
-    r = resolve(dict(values, n=mpmath.exp(ln_n)), result.keys, strict=False)
-    return result.evaluate_at(r).ln
+def convention(a: str, b: str, explicit: bool, T) -> str:
+    """The convention of a comparison, in words (printed beside every crossing)."""
+    if explicit:
+        factors = "; ".join(f"{r.name}: " + (", ".join(text(f) for _, f in r.hidden.values() if f != 1) or "none")
+                            for r in (get(a), get(b)))
+        terms = f"every factor the proofs make explicit ({factors})"
+    else:
+        terms = "O~ forms with polylog(n) and poly(D, d0, d, L_s+) factors dropped on both sides"
+    return f"{terms}; T = {formatting.format_number(T)} held for both; eps = auto follows n; hidden constants 1"
 
 
 @numerics.precise
-def crossings(a: str, b: str, **values) -> list[Crossing]:
-    """All n (as log10) where the rates ``a`` and ``b`` cross, for n from 3 up to 10^100000.
+def crossings(a: str, b: str, *, explicit: bool = False, xi_reading: str = "auto", **values) -> list[Crossing]:
+    """Every n (as log10) from 3 to 10^100000 where the rates ``a`` and ``b`` of the same quantity cross.
 
-    The difference of their logarithms is sampled on a grid of ln n that is geometric in ln n, and every
-    sign change is refined by bisection. Points where either result's conditions fail are skipped.
+    ``values`` are the parameters; T is held at its value at the given n (ln n by default), for both rates. The
+    difference of the logarithms is sampled on a grid geometric in ln n and every sign change is refined by
+    bisection; points where a condition of either rate fails are skipped. Each crossing carries the interval
+    it moves over as the hidden constants range over :data:`CONSTANT_RANGE`: multiplicative ones shift the
+    difference by up to (k_a + k_b) ln 1e3 either way (the crossing follows its monotone branch, and ends where
+    the branch turns), the others (such as C_K inside xi) are evaluated at both ends of the range.
     """
-    ra, rb = get(a), get(b)
-    values = {k: v for k, v in values.items() if v is not None and k != "n"}
-    lo, hi = (mpmath.log(x) for x in LN_N_RANGE)
-    grid = [mpmath.exp(lo + (hi - lo) * i / (GRID_POINTS - 1)) for i in range(GRID_POINTS)]
-
-    def diff(u):
-        try:
-            return _ln_bound(ra, values, u) - _ln_bound(rb, values, u)
-        except DitratesError:
-            return None
-
+    pair = _Pair(a, b, explicit, xi_reading, values)
     out = []
-    prev_u, prev_f = None, None
-    for u in grid:
-        f = diff(u)
-        if f is None:
-            continue
-        if prev_f is not None and (f > 0) != (prev_f > 0):
-            lo_u, hi_u, f_lo = prev_u, u, prev_f
-            for _ in range(80):
-                mid = (lo_u + hi_u) / 2
-                fm = diff(mid)
-                if fm is None:
-                    break
-                lo_u, hi_u, f_lo = (mid, hi_u, fm) if (fm > 0) == (f_lo > 0) else (lo_u, mid, f_lo)
-            u_star = (lo_u + hi_u) / 2
-            out.append(Crossing(a, b, u_star / numerics.LN10, _ln_bound(ra, values, u_star) / numerics.LN10,
-                                a if f < 0 else b))
-        prev_u, prev_f = u, f
+    for u, after in pair.base.roots():
+        ends = pair.interval(u)
+        out.append(Crossing(a, b, u / numerics.LN10, pair.base.ln_a(u) / numerics.LN10, after, pair.convention,
+                            tuple(None if e is None else e / numerics.LN10 for e in ends)))
     return out
 
 
-def no_crossing_statement(a: str, b: str, **values) -> str:
-    """A plain sentence for the case without a crossing: which rate is smaller throughout."""
-    values = {k: v for k, v in values.items() if v is not None and k != "n"}
-    u = mpmath.log(10) * 6
-    smaller = a if _ln_bound(get(a), values, u) < _ln_bound(get(b), values, u) else b
-    return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: "
-            f"{smaller} is smaller throughout")
+@numerics.precise
+def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading: str = "auto", **values) -> str:
+    """A plain sentence for the case without a crossing: which rate is smaller throughout, by how much at least,
+    and whether hidden constants in :data:`CONSTANT_RANGE` could make them cross."""
+    pair = _Pair(a, b, explicit, xi_reading, values)
+    samples = [(u, f) for u, f in pair.base.samples() if f is not None]
+    if not samples:
+        return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}"
+    u_min, f_min = min(samples, key=lambda s: abs(s[1]))
+    smaller = a if f_min < 0 else b
+    gap = formatting.format_number(mpmath.exp(abs(f_min)))
+    could = ("they can cross within that range" if abs(f_min) < pair.shift else "they still do not cross")
+    return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: {smaller} is smaller "
+            f"throughout, by a factor of at least about {gap} (near n = {formatting.format_log10(u_min / numerics.LN10)}) "
+            f"[{pair.convention}]. Hidden constants in [1e-3, 1e3] move the ratio by up to "
+            f"{formatting.format_log10(pair.shift / numerics.LN10)}: {could}")
+
+
+class _Curve:
+    """u = ln n -> ln of one rate, with T held and some hidden constants set (None where a condition fails)."""
+
+    def __init__(self, result, held, explicit, xi_reading, constants=None):
+        self.result, self.explicit, self.reading = result, explicit, xi_reading
+        keep = set(result.keys) | {"d", "L", "d0"}
+        self.held = {k: v for k, v in {**held, **(constants or {})}.items() if k in keep}
+        self._cache: dict = {}
+
+    def __call__(self, u):
+        if u not in self._cache:
+            try:
+                res = resolve(dict(self.held, n=mpmath.exp(u)), self.result.keys, strict=False,
+                              xi_reading=self.reading)
+                self._cache[u] = self.result.evaluate_at(res, explicit=self.explicit).ln
+            except DitratesError:
+                self._cache[u] = None
+        return self._cache[u]
+
+
+class _Diff:
+    """u -> ln a(n) - ln b(n) on the grid geometric in ln n, its roots and its monotone branches."""
+
+    def __init__(self, ca: _Curve, cb: _Curve):
+        self.ca, self.cb = ca, cb
+
+    def ln_a(self, u):
+        return self.ca(u)
+
+    def __call__(self, u):
+        fa, fb = self.ca(u), self.cb(u)
+        return None if fa is None or fb is None else fa - fb
+
+    def samples(self) -> list[tuple[Any, Any]]:
+        lo, hi = (mpmath.log(x) for x in LN_N_RANGE)
+        grid = (mpmath.exp(lo + (hi - lo) * i / (GRID_POINTS - 1)) for i in range(GRID_POINTS))
+        return [(u, self(u)) for u in grid]
+
+    def solve(self, level, u0, u1):
+        """The u in [u0, u1] where the difference equals ``level`` (a sign change of f - level there)."""
+        up = (self(u1) or 0) > level
+
+        def f(v):
+            fv = self(v)
+            return mpmath.inf if fv is None else (fv - level if up else level - fv)
+
+        lo, hi = numerics.bisect(f, u0, u1, iterations=60)
+        return (lo + hi) / 2
+
+    def roots(self) -> list[tuple[Any, str]]:
+        """(u, the rate smaller beyond it) at every sign change, refined by bisection in u."""
+        out, prev = [], None
+        for u, f in self.samples():
+            if f is None:
+                continue
+            if prev is not None and (f > 0) != (prev[1] > 0):
+                out.append((self.solve(0, prev[0], u), self.ca.result.name if f < 0 else self.cb.result.name))
+            prev = (u, f)
+        return out
+
+    def branch(self, u_root, shift):
+        """How far a root at ``u_root`` moves when the difference is shifted by any amount in [-shift, shift]:
+        along the monotone branch through it, to where the difference is +-shift, or where the branch turns
+        (there the crossing disappears). An end is None where the branch leaves the searched range."""
+        samples = [(u, f) for u, f in self.samples() if f is not None]
+        i = next(k for k, (u, _) in enumerate(samples) if u > u_root)
+        rising = samples[i][1] > 0
+        ends = []
+        for step, start in ((-1, i - 1), (1, i)):
+            k, end = start, None
+            while 0 <= k < len(samples):
+                u, f = samples[k]
+                outward = f if (step > 0) == rising else -f  # grows away from the root along the branch
+                if outward >= shift:
+                    end = self.solve(shift if outward == f else -shift, *sorted((samples[k - step][0], u)))
+                    break
+                nxt = k + step
+                if 0 <= nxt < len(samples):
+                    f_next = samples[nxt][1] if (step > 0) == rising else -samples[nxt][1]
+                    if f_next < outward:  # the branch turns: the crossing disappears here
+                        end = u
+                        break
+                k = nxt
+            ends.append(end)
+        return tuple(ends)
+
+
+class _Pair:
+    """A DiT rate and a baseline of the same quantity, compared on equal terms (see the module docstring)."""
+
+    def __init__(self, a, b, explicit, xi_reading, values):
+        self.ra, self.rb = get(a), get(b)
+        if self.ra.bounds != self.rb.bounds:
+            raise DitratesError(f"{a} bounds the {self.ra.bounds} and {b} the {self.rb.bounds}: they are not "
+                                "compared")
+        values = {k: v for k, v in values.items() if v is not None}
+        if "T" not in values:
+            if "n" not in values:
+                raise DitratesError("give n (or T): T = ln n is held at the given n for both rates")
+            values["T"] = resolve({"n": values["n"]}, ["T"]).values["T"]
+        values.pop("n", None)
+        self.held, self.explicit, self.reading = values, explicit, xi_reading
+        self.base = self._diff({})
+        self.convention = convention(a, b, explicit, values["T"])
+        self.shift = mpmath.log(CONSTANT_RANGE[1]) * (len(_multiplicative(self.ra)) + len(_multiplicative(self.rb)))
+        multiplicative = {BY_SYMBOL[s].key for r in (self.ra, self.rb) for s in _multiplicative(r)}
+        inner = sorted({p.key for r in (self.ra, self.rb) for p in r.symbols if p.hidden_constant} - multiplicative)
+        self.settings = [{}] + ([dict.fromkeys(inner, c) for c in CONSTANT_RANGE] if inner else [])
+
+    def _diff(self, constants) -> _Diff:
+        return _Diff(_Curve(self.ra, self.held, self.explicit, self.reading, constants),
+                     _Curve(self.rb, self.held, self.explicit, self.reading, constants))
+
+    def interval(self, u0) -> tuple[Any, Any]:
+        """Where the crossing at ``u0`` moves with every hidden constant in :data:`CONSTANT_RANGE`."""
+        los, his = [], []
+        for constants in self.settings:
+            d = self.base if not constants else self._diff(constants)
+            roots = [u for u, _ in d.roots()]
+            if not roots:
+                continue
+            lo, hi = d.branch(min(roots, key=lambda r: abs(r - u0)), self.shift)
+            los.append(lo)
+            his.append(hi)
+        lo = None if None in los else min(los)
+        hi = None if None in his else max(his)
+        return lo, hi
+
+
+def _multiplicative(result) -> list[sympy.Symbol]:
+    """The hidden constants that multiply the whole expression of ``result`` (in every reading)."""
+    forms = [result.displayed_expr(reading=r) for r in (result.readings or (None,))]
+    return [p.symbol for p in result.symbols if p.hidden_constant
+            and all(f.is_Mul and p.symbol in f.args for f in forms)]
+
+
+def pairs(names) -> list[tuple[str, str]]:
+    """The (DiT rate, baseline) pairs among ``names`` that bound the same quantity: the only ones compared."""
+    results = [get(n) for n in names]
+    return [(a.name, b.name) for a in results if a.kind != "baseline" for b in results
+            if b.kind == "baseline" and a.bounds == b.bounds]

@@ -15,7 +15,9 @@ Every default is documented here and is reported beside every evaluation:
 ``eps``   auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in force
           (:func:`ditrates.xi.choose`; the reading ``auto`` takes the one with the smaller minimum)
 ``t``     T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)
-``s``     2 (a C^2 density, as Assumption 2.2 asks)
+``mu``    T0/100: the backward process's step size, mu << T0 as Corollary 3.2.1 (iii) asks
+``s``     2: the Besov smoothness of a C^2 density (Oko et al.)
+``beta``  2: the Hoelder index of a C^2 density (Hu et al. 2025); not shared with ``s``
 ``kappa`` 1: no softmax temperature, as in the paper's Section 4
 ``delta_F`` 1/L (the paper's accuracy 1/poly(L) with exponent 1)
 constants 1 (every ``C_...`` hidden by O(.), and ``a`` of Corollary 3.2.1 (iii))
@@ -52,6 +54,7 @@ DEPENDS = {
     "T": ("n",),
     "eps": ("n", "L"),
     "t": ("T0",),
+    "mu": ("T0",),
     "delta_F": ("L",),
 }
 
@@ -185,7 +188,9 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         if key in wanted and key not in values:
             default(key, 1, "1 (standard Gaussian latent)")
     if "s" in wanted and "s" not in values:
-        default("s", 2, "2 (a C^2 density, Assumption 2.2)")
+        default("s", 2, "2 (Besov smoothness of a C^2 density)")
+    if "beta" in wanted and "beta" not in values:
+        default("beta", 2, "2 (Hoelder index of a C^2 density)")
     if "T0" in wanted and "T0" not in values:
         t0 = _min(values["c0"], 1 / _mpf(values["Ls"]))
         default("T0", t0, f"min(c0, 1/L_s+) = {_fmt(t0)} (Cor. 3.2.1, constant 1)")
@@ -195,6 +200,8 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
             default("T", T, f"ln n = {_fmt(T)} (Cor. 3.2.1: T = O(log n), constant 1)")
         else:
             default("T", mpmath.inf, "infinite (no n given)")
+    if "mu" in wanted and "mu" not in values:
+        default("mu", values["T0"] / 100, f"T0/100 = {_fmt(values['T0'] / 100)} (mu << T0, Cor. 3.2.1 (iii))")
     if "t" in wanted and "t" not in values:
         default("t", values["T0"], "T0 (the worst time for Thm 3.1)")
     if "eps" in wanted and "eps" not in values:

@@ -316,7 +316,8 @@ def _elementwise(x) -> bool:
 def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float = 0.0):
     """Find ``x`` in ``[lo, hi]`` with ``f(x) = 0`` for ``f`` increasing, ``f(lo) <= 0 <= f(hi)``.
 
-    Returns the bracket ``(lo, hi)`` after ``iterations`` halvings (or once ``hi - lo <= tol``):
+    Returns the bracket ``(lo, hi)`` after ``iterations`` halvings (or once ``hi - lo <= tol``, or once the
+    scalar bracket holds adjacent numbers):
     ``f(lo) <= 0 < f(hi)`` still holds. Works elementwise on numpy arrays (each element is bisected
     independently).
 
@@ -332,6 +333,8 @@ def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float
 
             lo, hi = np.where(neg, mid, lo), np.where(neg, hi, mid)
         else:
+            if mid == lo or mid == hi:  # adjacent numbers: no further progress is possible
+                break
             lo, hi = (mid, hi) if neg else (lo, mid)
             if hi - lo <= tol:
                 break

@@ -106,6 +106,8 @@ class Result:
     reference: the paper it comes from.
     quantity: LaTeX of the bounded quantity (the left-hand side); ``relation`` its relation to the order
         (default ``\le`` for exact bounds, ``=`` for O(.) forms, ``:=`` for definitions).
+    bounds: what kind of quantity it bounds, in words (results that bound the same kind are compared, and only
+        those: e.g. ``"total variation distance"``).
     """
 
     name: str
@@ -126,6 +128,7 @@ class Result:
     reference: str = PAPER
     quantity: str = ""
     relation: str = ""
+    bounds: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -222,7 +225,7 @@ class Result:
                                      + (f" ({hint})" if hint else ""), condition=c, hint=hint)
 
     @numerics.precise
-    def exponent(self, key: str = "n", *, xi_reading: str = "auto", **values) -> float:
+    def exponent(self, key: str = "n", *, explicit: bool = False, xi_reading: str = "auto", **values) -> float:
         """The local exponent ``d log(bound) / d log(key)`` at ``values``.
 
         Defaults that are functions of ``key`` follow it (``T = ln n``, ``eps = auto``, ``L = d0/d``), so
@@ -243,7 +246,7 @@ class Result:
         for step in (h, -h):
             moved = dict(held, **{key: key_value * mpmath.exp(step)})
             r = resolve(moved, self.keys, strict=False, xi_reading=reading)
-            lns.append(self.evaluate_at(r).ln)
+            lns.append(self.evaluate_at(r, explicit=explicit).ln)
         return float((lns[0] - lns[1]) / (2 * h))
 
     def solve_for(self, key: str, target, **values):

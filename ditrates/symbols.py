@@ -152,11 +152,13 @@ _ALL = [
     _p("t", "t", "diffusion time at which Thm 3.1 is evaluated"),
     _p("T0", "T_0", "early-stopping time of the backward process"),
     _p("T", "T", "time horizon of the forward process"),
+    _p("mu", "mu", "step size of the discretised backward process (Cor. 3.2.1, Lemma F.9)"),
     # Corollary 3.2.1 and Assumption 2.3.
     _p("c0", "c_0", "smallest eigenvalue of E[h h^T] (Cor. 3.2.1)"),
     _p("Ls", "L_{s_+}", "Lipschitz constant of the on-support score (Assumption 2.3)", text="L_s+"),
     # Baselines.
-    _p("s", "s", "smoothness (Besov/Hoelder index) of the density, for Oko et al. and Hu et al. 2025"),
+    _p("s", "s", "Besov smoothness of the density (Oko et al. 2023)"),
+    _p("beta", "beta", "Hoelder index of the density (Hu et al. 2025, after Fu et al. 2024)"),
     # Section 4.
     _p("B", "B", "max-entry bound on W_K A1, W_Q A2, W_OV A3 (Gamma in Thm 4.1)"),
     _p("kappa", "kappa", "softmax inverse temperature: 1 (the paper, Sec. 4) or 1/d (Alman-Song)",
@@ -171,7 +173,6 @@ _ALL = [
     _constant("C_est", "C_{3.2}", "Thm 3.2"),
     _constant("C_sub", "C_{i}", "Cor. 3.2.1 (i)"),
     _constant("C_tv", "C_{ii}", "Cor. 3.2.1 (ii)"),
-    _constant("a", "a", "Cor. 3.2.1 (iii) (Sigma <= a T0 I)"),
     _constant("C_b", "C_b", "Prop. 4.1 (B = C_b sqrt(log L))"),
     _constant("C_d", "C_d", "Prop. 4.1 / 4.2 (d = C log L)"),
     _constant("C_chen", "C_{C}", "Chen et al. 2023, Thm 2/3"),

@@ -15,7 +15,7 @@ from ditrates.cli.app import (
 )
 from ditrates.cli.output import Output
 
-STAT_KEYS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "c0", "Ls")
+STAT_KEYS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "mu", "c0", "Ls")
 HEADER = "Latent DiT rates, Hu et al. (NeurIPS 2024, arXiv 2407.01079), camera-ready numbering"
 
 
@@ -119,49 +119,65 @@ COMPARE = ("score-estimation", "chen2023-score-estimation", "tv-recovery", "chen
 
 
 @app.command()
-@with_params(STAT_KEYS + ("s",))
+@with_params(STAT_KEYS + ("s", "beta"))
 def compare(
     params: dict,
     preset: PresetOpt = None,
+    explicit: ExplicitOpt = False,
     xi_reading: XiReadingOpt = XiReading.auto,
     json_: JsonOpt = False,
 ) -> None:
     """Set the DiT rates beside Chen et al. 2023 (ReLU score networks), Oko et al. 2023 and Hu et al. 2025.
 
-    All at the same d0, n and T0, with hidden constants 1, and the n (if any) at which the DiT
-    score-estimation rate and Chen et al.'s cross.
+    Rows are grouped by the quantity they bound, and only rates of the same quantity are compared, on equal
+    terms: the same convention for both sides (O~ forms, or --explicit for every factor the proofs make
+    explicit), T held at ln n of the given n for both, eps = auto following n. Each crossing in n comes with
+    the interval it moves over when every hidden constant ranges over [1e-3, 1e3].
 
     Example: ditrates compare --d0 16 --n 1e5
     """
+    from ditrates import comparison
     from ditrates import report as report_
-    from ditrates.comparison import crossings, no_crossing_statement
     from ditrates.formatting import format_number
+    from ditrates.registry import get
 
     out = Output(output_mode(json_))
     params = with_preset(params, preset)
-    rep = report_.evaluate(COMPARE, params, xi_reading=xi_reading.value)
-    slopes = [ev.result.exponent("n", xi_reading=xi_reading.value, **params) if ev.ok else None for ev in rep.rows]
-    cross_args = {k: v for k, v in params.items() if k != "n"}
-    cross = crossings("score-estimation", "chen2023-score-estimation", **cross_args)
-    statement = ([c.describe() for c in cross] if cross
-                 else [no_crossing_statement("score-estimation", "chen2023-score-estimation", **cross_args)])
+    rep = report_.evaluate(COMPARE, params, explicit=explicit, xi_reading=xi_reading.value)
+    T = rep.resolved.values.get("T")
+    held = dict(params, T=params.get("T") or str(T))
+    slopes = [row.result.exponent("n", explicit=explicit, xi_reading=xi_reading.value, **held) if row.ok else None
+              for row in rep.rows]
+    found = {}
+    for a, b in comparison.pairs(COMPARE):
+        cs = comparison.crossings(a, b, explicit=explicit, xi_reading=xi_reading.value, **params)
+        found[(a, b)] = (cs, None if cs else comparison.no_crossing_statement(
+            a, b, explicit=explicit, xi_reading=xi_reading.value, **params))
     if out.mode == "json":
         doc = rep.to_dict()
-        doc["results"] = [dict(d, exponent_n=s) for d, s in zip(doc["results"], slopes, strict=True)]
-        out.json({"command": "compare", **doc, "crossings": [c.to_dict() for c in cross], "notes": statement})
+        doc["results"] = [dict(d, exponent_n=s, bounds=row.result.bounds)
+                          for d, s, row in zip(doc["results"], slopes, rep.rows, strict=True)]
+        out.json({"command": "compare", **doc,
+                  "comparisons": [{"a": a, "b": b, "crossings": [c.to_dict() for c in cs], "no_crossing": none}
+                                  for (a, b), (cs, none) in found.items()]})
         return
-    out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers; hidden constants = 1")
+    out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers, on equal terms")
+    from ditrates.report import param_rows
+
+    out.table(["parameter", "value", "source", "meaning"], param_rows(rep.resolved, STAT_KEYS + ("s", "beta")),
+              title="Parameters")
     rows = result_rows(rep)
     for row, slope in zip(rows, slopes, strict=True):
         row.insert(5, "" if slope is None else f"{slope:+.3f}")
-    from ditrates.report import param_rows
-
-    out.table(["parameter", "value", "source", "meaning"], param_rows(rep.resolved, STAT_KEYS + ("s",)),
-              title="Parameters")
-    out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note"], rows, title="Rates")
-    for line in statement:
-        out.line("  " + line + ".")
+    for kind in dict.fromkeys(r.result.bounds for r in rep.rows):
+        out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note"],
+                  [row for row, r in zip(rows, rep.rows, strict=True) if r.result.bounds == kind],
+                  title=kind[0].upper() + kind[1:])
+        for (a, b), (cs, none) in found.items():
+            if get(a).bounds == kind:
+                for line in [c.describe() for c in cs] or [none]:
+                    out.line("  " + line + ".")
     out.line("  Provenance of the baselines: ditrates show chen2023-score-estimation (and the others); parts are "
              "reconstructed, not read.")
-    out.line(f"  Local exponents follow the defaults (T = ln n, eps = auto) as n varies; "
+    out.line(f"  Local exponents: T = {format_number(T)} held (as in the crossings), eps = auto follows n; "
              f"n = {format_number(rep.resolved.values['n'])}.")

@@ -17,7 +17,8 @@ delta <= delta_F / (2 B + delta_F). The degree is the smallest g with that prope
 Flop model (as in the issue): exact attention about 2 L^2 d, the polynomial method about 2 L r d; the
 predicted speedup is L / r and the method wins from L > r. With delta_F = 1/L (the paper's 1/poly(L)),
 r grows with L and the crossover is searched for. All logarithms (e^(2 beta) leaves float64 at
-B^2 d > 354) are taken in log space.
+B^2 d > 354, 1/L at L > 2^1074) are taken in log space, and ranks are exact integers where the crossover
+compares them with L.
 
 >>> c = polynomial_cost(L=16384, d=8, B=0.5, kappa=1/8, delta_F=1e-3)
 >>> c.degree, c.rank, round(c.speedup, 1)
@@ -40,15 +41,15 @@ def log_relative_error(beta: float, degree: int) -> float:
     return 2 * beta + (degree + 1) * math.log(beta) - math.lgamma(degree + 2)
 
 
-def taylor_degree(beta: float, rel_err: float) -> int:
-    """The smallest g with e^(2 beta) beta^(g+1)/(g+1)! <= rel_err (the bound decreases once g + 1 > beta).
+def taylor_degree(beta: float, ln_rel_err: float) -> int:
+    """The smallest g with ln(e^(2 beta) beta^(g+1)/(g+1)!) <= ln_rel_err (the bound decreases once g + 1 > beta).
 
-    >>> taylor_degree(0.25, 1e-3), taylor_degree(8.0, 1e-3)
+    >>> taylor_degree(0.25, math.log(1e-3)), taylor_degree(8.0, math.log(1e-3))
     (3, 37)
     """
     if beta <= 0:
         return 0
-    target = math.log(rel_err)
+    target = ln_rel_err
     lo = max(0, math.floor(beta))
     if log_relative_error(beta, lo) <= target:  # for g < floor(beta) the bound exceeds e^2 > 1
         return lo
@@ -67,6 +68,10 @@ def log10_rank(d: int, degree: int) -> float:
                  / mpmath.log(10))
 
 
+EXACT_RANK_DIGITS = 10_000
+"""Ranks with up to this many digits are computed exactly (math.comb) where they are compared with L."""
+
+
 @dataclasses.dataclass(frozen=True)
 class PolynomialCost:
     """Degree, rank and flop counts of the polynomial method at one (L, d, B, kappa, delta_F)."""
@@ -75,11 +80,16 @@ class PolynomialCost:
     d: int
     B: float
     kappa: float
-    delta_F: float
+    delta_F: float | None  # None: 1/L
     beta: float
-    rel_err: float
+    ln_rel_err: float
     degree: int
     log10_rank: float
+
+    @property
+    def rel_err(self) -> float:
+        """The entrywise relative error asked of A (0.0 below 1e-308)."""
+        return math.exp(self.ln_rel_err) if self.ln_rel_err > -708 else 0.0
 
     @property
     def rank(self) -> int | None:
@@ -89,7 +99,15 @@ class PolynomialCost:
     @property
     def log10_speedup(self) -> float:
         """log10 of the predicted speedup L / r (negative: the method loses)."""
-        return math.log10(self.L) - self.log10_rank
+        return _log10(self.L) - self.log10_rank
+
+    @property
+    def wins(self) -> bool:
+        """Whether 2 L r d < 2 L^2 d, i.e. r < L, decided on exact integers where r has at most
+        :data:`EXACT_RANK_DIGITS` digits."""
+        if self.log10_rank > EXACT_RANK_DIGITS:
+            return self.log10_speedup > 0
+        return math.comb(self.d + self.degree, self.degree) < self.L
 
     @property
     def speedup(self) -> float:
@@ -98,44 +116,57 @@ class PolynomialCost:
 
     @property
     def log10_fast_flops(self) -> float:
-        return math.log10(2 * self.L * self.d) + self.log10_rank
+        return _log10(2 * self.L * self.d) + self.log10_rank
 
     @property
     def log10_exact_flops(self) -> float:
-        return math.log10(2 * self.d) + 2 * math.log10(self.L)
+        return _log10(2 * self.d) + 2 * _log10(self.L)
 
 
-def required_rel_err(B: float, delta_F: float) -> float:
-    """The entrywise relative error of A that keeps the output within delta_F when ||V||_max <= B."""
-    return delta_F / (2 * B + delta_F)
+def _log10(x: int) -> float:
+    """log10 of a positive integer of any size."""
+    return math.log10(x) if x < 2**1000 else float(mpmath.log10(x))
+
+
+def ln_required_rel_err(B: float, L: int, delta_F: float | None = None) -> float:
+    """ln of the entrywise relative error of A that keeps the output within delta_F when ||V||_max <= B:
+    delta_F / (2 B + delta_F), with delta_F = 1/L when None (taken in log space: 1/L may underflow).
+
+    >>> round(math.exp(ln_required_rel_err(0.5, 4096, 1e-3)), 9)
+    0.000999001
+    """
+    ln_delta = -math.log(L) if delta_F is None and L < 2**1000 else (
+        -float(mpmath.log(L)) if delta_F is None else math.log(delta_F))
+    return ln_delta - float(mpmath.log(2 * B + mpmath.exp(ln_delta)))
 
 
 def polynomial_cost(L: int, d: int, B: float, kappa: float = 1.0, delta_F: float | None = None) -> PolynomialCost:
     """Degree, rank and flops for sequence length L (delta_F defaults to 1/L)."""
-    delta_F = 1 / L if delta_F is None else delta_F
     beta = kappa * d * B * B
-    rel = required_rel_err(B, delta_F)
-    g = taylor_degree(beta, rel)
-    return PolynomialCost(L, d, B, kappa, delta_F, beta, rel, g, log10_rank(d, g))
+    ln_rel = ln_required_rel_err(B, L, delta_F)
+    g = taylor_degree(beta, ln_rel)
+    return PolynomialCost(L, d, B, kappa, delta_F, beta, ln_rel, g, log10_rank(d, g))
 
 
 def crossover_length(d: int, B: float, kappa: float = 1.0, delta_F: float | None = None) -> int | None:
-    """The smallest L at which the polynomial method's 2 L r d falls below exact attention's 2 L^2 d.
+    """The smallest L at which the polynomial method's 2 L r d falls below exact attention's 2 L^2 d (r < L,
+    compared on exact integers).
 
     With a fixed ``delta_F`` the rank does not depend on L and the answer is r + 1. With ``delta_F=None``
-    (1/L) the rank grows with L; the search runs over L up to 2^MAX_LOG2_L and returns None beyond.
+    (1/L) the rank grows with L (slowly: g ~ log L / log log L): L is doubled until the method wins, then the
+    first winning L is bisected. The search runs up to 2^MAX_LOG2_L and returns None beyond.
 
-    >>> crossover_length(8, 0.5, kappa=1/8, delta_F=1e-3)
-    166
+    >>> crossover_length(8, 0.5, kappa=1/8, delta_F=1e-3), crossover_length(8, 0.5, kappa=1/8)
+    (166, 10)
     """
     def wins(L: int) -> bool:
-        return polynomial_cost(L, d, B, kappa, delta_F).log10_speedup > 0
+        return polynomial_cost(L, d, B, kappa, delta_F).wins
 
     if delta_F is not None:
-        lr = polynomial_cost(2, d, B, kappa, delta_F).log10_rank
-        if lr > 300:
+        cost = polynomial_cost(2, d, B, kappa, delta_F)
+        if cost.log10_rank > EXACT_RANK_DIGITS or cost.log10_rank > MAX_LOG2_L * math.log10(2):
             return None
-        return math.comb(d + taylor_degree(kappa * d * B * B, required_rel_err(B, delta_F)), d) + 1
+        return math.comb(d + cost.degree, d) + 1
     lo = 1
     for k in range(1, MAX_LOG2_L + 1):
         if wins(2**k):

@@ -30,6 +30,10 @@ RATIO = B_EFF / THRESHOLD
 QUANTITY = r"\rho"
 """The ratio's name in LaTeX: rho < 1 (with d <= C_d log L) is the efficient side."""
 D_RATIO = S.d / (S.C_d * sympy.log(S.L))
+HARDNESS_BAND = 4
+"""Prop. 4.1 is stated for d = C log L: its verdict is given only where d / (C_d ln L) lies in
+[1/HARDNESS_BAND, HARDNESS_BAND], i.e. where d is within a factor 4 of C_d ln L; elsewhere the proposition does
+not speak to the instance."""
 
 PARTS = (
     Part("threshold", "C_b sqrt(ln L)", THRESHOLD, "Prop. 4.1", "the norm threshold B = C_b sqrt(log L)"),
@@ -54,36 +58,54 @@ def ratios(ev: Evaluation) -> tuple[float, float]:
     return float(ev.value), float(10 ** ev.part("d/log L"))
 
 
-def efficient_verdict(task: str, source: str):
-    """A verdict function: is the instance on the almost-linear side for ``task``?"""
+def _constants(ev: Evaluation) -> str:
+    v = ev.resolved.values
+    return f"C_b = {float(v.get('C_b', 1)):.3g}, C_d = {float(v.get('C_d', 1)):.3g}"
+
+
+def efficient_verdict(task: str, source: str, ratio_name: str = "B_eff/(C_b sqrt ln L)"):
+    """A verdict function: is the instance on the almost-linear side of ``source`` for ``task``?
+
+    The criterion is asymptotic (o(sqrt(log L)), O(log L) as L -> infinity): the verdict places one instance on a
+    side of the threshold with the constants made explicit, and never states a running time for it.
+    """
 
     def verdict(ev: Evaluation) -> str:
         r, rd = ratios(ev)
         fails = []
         if r >= 1:
-            fails.append(f"B_eff/(C_b sqrt ln L) = {r:.3g} >= 1")
+            fails.append(f"{ratio_name} = {r:.3g} >= 1")
         if rd > 1:
             fails.append(f"d/(C_d ln L) = {rd:.3g} > 1")
         if not fails:
-            return (f"efficient side: B_eff/(C_b sqrt ln L) = {r:.3g} < 1 and d/(C_d ln L) = {rd:.3g} <= 1; "
-                    f"{task} in L^(1+o(1)) time ({source})")
-        return f"not on the efficient side of {source}: " + " and ".join(fails)
+            return (f"efficient side of {source}: {ratio_name} = {r:.3g} < 1 and d/(C_d ln L) = {rd:.3g} <= 1 with "
+                    f"{_constants(ev)}; {source} gives {task} in L^(1+o(1)) time as L -> infinity, not a time for "
+                    "this instance")
+        return f"not on the efficient side of {source}: " + " and ".join(fails) + f" ({_constants(ev)})"
 
     return verdict
 
 
 def hardness_verdict(ev: Evaluation) -> str:
+    """Prop. 4.1's verdict, given only inside its hypothesis d = C log L (see :data:`HARDNESS_BAND`)."""
     r, rd = ratios(ev)
+    if not 1 / HARDNESS_BAND <= rd <= HARDNESS_BAND:
+        return (f"outside Prop. 4.1's hypothesis: it is stated for d = C log L, and here d/(C_d ln L) = {rd:.3g} "
+                f"is far from a constant of order 1 (outside [1/{HARDNESS_BAND}, {HARDNESS_BAND}]); the proposition "
+                "does not speak to this instance")
     if r >= 1:
-        return (f"hard side: B_eff/(C_b sqrt ln L) = {r:.3g} >= 1; under SETH no O(L^(2-q)) algorithm reaches "
-                f"1/poly(L) accuracy for suitable constants (Prop. 4.1; d/(C_d ln L) = {rd:.3g})")
-    return f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {r:.3g} < 1; Prop. 4.1 does not apply"
+        return (f"hard side: B_eff/(C_b sqrt ln L) = {r:.3g} >= 1 with d/(C_d ln L) = {rd:.3g} ({_constants(ev)}); "
+                "Prop. 4.1: under SETH, for suitable constants, no O(L^(2-q)) algorithm reaches 1/poly(L) accuracy "
+                "as L -> infinity")
+    return (f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {r:.3g} < 1 ({_constants(ev)}); Prop. 4.1 does "
+            "not apply")
 
 
 def criterion(**fields) -> Result:
     """A Section 4 result: the ratio rho with its parts, conditions and order; ``fields`` give the rest
-    (name, source, kind, summary, statement, verdict, notes, and optionally reference). The shared notes
-    on the temperature and on asymptotics are appended to ``notes``."""
+    (name, source, kind, summary, statement, verdict, notes, and optionally reference, expr, order, parts). The
+    shared notes on the temperature and on asymptotics are appended to ``notes``."""
     fields["notes"] = (*fields.get("notes", ()), *NOTES)
-    return Result(expr=RATIO, quantity=QUANTITY, relation=":=", order=ORDER, conditions=CONDITIONS, parts=PARTS,
-                  **fields)
+    defaults = {"expr": RATIO, "order": ORDER, "parts": PARTS}
+    return Result(quantity=QUANTITY, relation=":=", conditions=CONDITIONS,
+                  bounds="effective norm bound over the efficiency threshold", **{**defaults, **fields})

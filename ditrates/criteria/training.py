@@ -26,6 +26,10 @@ training_almost_linear = th.criterion(
     notes=(
         "Gamma is written B here. The statement prints 'ADITGC(L_p, L, d = ...)': the stray L_p is a typo.",
         "Remark 4.2: a smaller d0 = d L makes the condition easier to meet.",
+        "Norm hypothesis: Thm 4.1 bounds ||W_OV A_3||_max, ||W_K A_1||_max and ||W_Q A_2||_max by Gamma, but Lemma "
+        "G.3, which carries the proof (via Alman-Song), assumes ||A_1^T W||_max <= Gamma and ||A_2||_max <= Gamma with "
+        "W = W_K^T W_Q: bounds on the two factors of the exponent A_1^T W A_2, a different split of the same "
+        "product. ditrates reads B = Gamma as the entry bound of both factors of the exponent.",
     ),
 )
 

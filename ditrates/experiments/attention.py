@@ -269,10 +269,10 @@ def stated_bound(beta: float, degree: int, v_max: float) -> float:
     return 2 * delta / (1 - delta) * v_max if delta < 1 else math.inf
 
 
-def precision_ok(beta: float, rel_err: float, dtype: torch.dtype) -> bool:
-    """Whether ``dtype`` resolves the relative error ``rel_err`` of a Taylor sum on ``[-beta, beta]``:
+def precision_ok(beta: float, ln_rel_err: float, dtype: torch.dtype) -> bool:
+    """Whether ``dtype`` resolves the relative error ``e^ln_rel_err`` of a Taylor sum on ``[-beta, beta]``:
     ``eps_mach e^(2 beta) <= rel_err`` (cancellation costs a factor ``e^(2 beta)``)."""
-    return math.log(torch.finfo(dtype).eps) + 2 * beta <= math.log(rel_err)
+    return math.log(torch.finfo(dtype).eps) + 2 * beta <= ln_rel_err
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ def bench_point(exact: ExactTiming, B: float, kappa: float, eps: float, generato
     cost = polynomial_cost(L, d, B, kappa, eps)
     if cost.log10_speedup <= 0:
         return BenchPoint(cost, exact, "cannot win: rank r >= L")
-    if not precision_ok(cost.beta, cost.rel_err, dtype):
+    if not precision_ok(cost.beta, cost.ln_rel_err, dtype):
         return BenchPoint(cost, exact, f"{dtype} cannot resolve the relative error at this beta")
     Q, K, V = bounded_inputs(L, d, B, generator, dtype)
 

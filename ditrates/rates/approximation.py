@@ -21,6 +21,7 @@ score_approximation = Result(
     name="score-approximation",
     quantity=r"\left\|s_{\hat W}(\cdot,t)-\nabla\log p_t\right\|_{L^2(P_t)}",
     source="Theorem 3.1",
+    bounds="L2(P_t) score error at one time t",
     kind="upper bound",
     summary="L2(P_t) error of the best DiT score network: eps sqrt(d0) / sigma(t)",
     statement=(
@@ -70,6 +71,7 @@ _PARTS = (
 network_size = Result(
     name="network-size",
     quantity="K",
+    bounds="size of the approximating network",
     source="Theorem 3.1",
     kind="upper bound",
     summary="size of Thm 3.1's DiT: K = O(eps^(-2L)) blocks, and its norm bounds",

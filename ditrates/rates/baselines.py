@@ -16,7 +16,7 @@ from __future__ import annotations
 import sympy
 
 from ditrates.conditions import Condition, rel
-from ditrates.rates.estimation import SCORE_ERROR
+from ditrates.rates.estimation import SCORE_ERROR, SCORE_ERROR_KIND
 from ditrates.rates.recovery import TV_AT_MOST_1
 from ditrates.result import Order, Result
 from ditrates.symbols import S
@@ -32,13 +32,20 @@ DELTA_N = S.d0 * sympy.log(sympy.log(S.n)) / sympy.log(S.n)
 
 H_D = sympy.Symbol("H_D", nonnegative=True)
 H_LOG = sympy.Symbol("H_log", positive=True)
+H_DELTA = sympy.Symbol("H_delta", positive=True)
+"""Chen et al.'s n^(k delta(n)/(d0+5)) = (ln n)^(k d0/(d0+5)): a polylog factor that O~ hides, as the DiT rate's
+log(nL) is, so that both sides of a comparison drop their polylog factors; --explicit multiplies it in."""
 _N_GT_E = Condition(rel(S.n, ">=", 3), "Chen et al. 2023: delta(n) = d0 log log n / log n needs n > e")
-_NOT_PINNED = ("Provenance (ANCHOR-RATES.md): the leading rate n^(-(2-2 delta(n))/(d0+5)) is reconstructed from "
-               "Yang et al. (NeurIPS 2024), who restate it; ")
+_NOT_PINNED = ("Provenance (../shared/paper/ANCHOR-RATES.md section 1.4, RESULTS.md section 9 (a)): the leading rate "
+               "n^(-(2-2 delta(n))/(d0+5)) is reconstructed from Yang et al. (NeurIPS 2024), who restate it; ")
+_DELTA_NOTE = ("Displayed without n^(k delta(n)/(d0+5)) = (ln n)^(k d0/(d0+5)), a polylog factor that O~ hides, as the "
+               "DiT rate's log(nL) is hidden: both sides of a comparison then drop their polylog factors. --explicit "
+               "multiplies it in, with the other factors both proofs make explicit.")
 
 chen2023_score_estimation = Result(
     name="chen2023-score-estimation",
     quantity=SCORE_ERROR,
+    bounds=SCORE_ERROR_KIND,
     source="Chen et al. 2023, Theorem 2",
     kind="baseline",
     summary="ReLU score networks on the same latent model: O~(n^(-2/(d0+5)) / T0)",
@@ -47,16 +54,17 @@ chen2023_score_estimation = Result(
         "1/(T - t0) int ||s^ - grad log p_t||^2 dt = O~((1/t0) (n^(-(2-2delta(n))/(d0+5)) + D n^(-(d0+3)/(d0+5))) "
         "log^3 n)."
     ),
-    expr=S.C_chen * (S.n ** (-(2 - 2 * DELTA_N) / (S.d0 + 5)) + H_D * S.D * S.n ** (-(S.d0 + 3) / (S.d0 + 5)))
+    expr=S.C_chen * (S.n ** (-2 / (S.d0 + 5)) * H_DELTA + H_D * S.D * S.n ** (-(S.d0 + 3) / (S.d0 + 5)))
     * H_LOG / S.T0,
     order=Order(S.n ** (-2 / (S.d0 + 5)) / S.T0, tilde=True,
-                hides="(ln n)^(2 d0/(d0+5)) (kept in the value), log^3 n and the term D n^(-(d0+3)/(d0+5))"),
+                hides="(ln n)^(2 d0/(d0+5)), log^3 n and the term D n^(-(d0+3)/(d0+5))"),
     conditions=(_N_GT_E, Condition(rel(S.D, ">=", S.d0), "Assumption 1 of Chen et al.")),
-    hidden={H_D: (0, 1), H_LOG: (1, sympy.log(S.n) ** 3)},
+    hidden={H_DELTA: (1, S.n ** (2 * DELTA_N / (S.d0 + 5))), H_D: (0, 1), H_LOG: (1, sympy.log(S.n) ** 3)},
     reference=CHEN,
     notes=(
         _NOT_PINNED + "the prefactor 1/t0 (no 1/T, Remark 3.3 of Hu et al.), the D n^(-(d0+3)/(d0+5)) term, "
         "log^3 n and the probability 1 - 1/n are from memory and not pinned down. --explicit adds the last two.",
+        _DELTA_NOTE,
         "t0 (Chen's early stopping) is T0 here, so both rates are compared at the same T0.",
         "Sample complexity O~(eps^-(d0+5)) for an eps-accurate score (Chen-Mei-Fan-Wang overview).",
     ),
@@ -70,16 +78,17 @@ chen2023_tv = Result(
     summary="latent TV of ReLU-network diffusion: O~(n^(-(1-delta(n))/(d0+5)))",
     statement=("TV(P^LD_t0, (V^ U)^T_# P^_t0) = O~(sqrt(R(n)) polylog n), whose leading part is "
                "n^(-(1-delta(n))/(d0+5))."),
-    expr=S.C_chen * S.n ** (-(1 - DELTA_N) / (S.d0 + 5)) * H_LOG,
-    order=Order(S.n ** (-1 / (S.d0 + 5)), tilde=True, hides="(ln n)^(d0/(d0+5)) (kept in the value) and polylog n"),
+    expr=S.C_chen * S.n ** (-1 / (S.d0 + 5)) * H_DELTA * H_LOG,
+    order=Order(S.n ** (-1 / (S.d0 + 5)), tilde=True, hides="(ln n)^(d0/(d0+5)) and polylog n"),
     conditions=(_N_GT_E,),
-    hidden={H_LOG: (1, sympy.log(S.n) ** sympy.Rational(3, 2))},
+    hidden={H_DELTA: (1, S.n ** (DELTA_N / (S.d0 + 5))), H_LOG: (1, sympy.log(S.n) ** sympy.Rational(3, 2))},
     **TV_AT_MOST_1,
     reference=CHEN,
     notes=(
-        "Provenance (ANCHOR-RATES.md): the structure is as in Hu et al.'s Cor. 3.2.1, 'modified from Thm 3'; the "
-        "exact rate is inferred by substituting Thm 2's rate, and its log power is not pinned down. "
-        "--explicit multiplies (ln n)^(3/2), the square root of Thm 2's log^3 n.",
+        "Provenance (../shared/paper/ANCHOR-RATES.md section 1.5, RESULTS.md section 9 (a)): the structure is as in "
+        "Hu et al.'s Cor. 3.2.1, 'modified from Thm 3'; the exact rate is inferred by substituting Thm 2's rate, and "
+        "its log power is not pinned down. --explicit multiplies (ln n)^(3/2), the square root of Thm 2's log^3 n.",
+        _DELTA_NOTE,
     ),
 )
 
@@ -98,7 +107,7 @@ oko2023_tv = Result(
     **TV_AT_MOST_1,
     reference=OKO,
     notes=(
-        "Seen in secondary sources (ANCHOR-RATES.md / RESULTS.md section 9). Oko et al. assume full-dimensional "
+        "Seen in secondary sources (../shared/paper/RESULTS.md section 9 (d)). Oko et al. assume full-dimensional "
         "data on [-1,1]^d; ditrates sets d = d0, as if the latent were observed (their Thm 6.4 treats linear "
         "subspaces for W1 only).",
         "s is the Besov smoothness (default 2, a C^2 density).",
@@ -110,18 +119,22 @@ hu2025_latent_tv = Result(
     quantity=r"\mathrm{TV}(\hat P, P)",
     source="Hu et al. 2025 (ICLR), latent unconditional DiT (reconstructed)",
     kind="baseline",
-    summary="follow-up without the double exponential: minimax n^(-s/(d0+2s)) (inferred)",
-    statement=("Latent unconditional DiTs under strong Hoelder-s smoothness attain the minimax TV rate "
-               "O~(n^(-s/(d0+2s)))."),
-    expr=S.C_hu25 * S.n ** (-S.s / (S.d0 + 2 * S.s)),
-    order=Order(S.n ** (-S.s / (S.d0 + 2 * S.s)), tilde=True, hides="log factors (not pinned down)"),
+    summary="follow-up without the double exponential: minimax n^(-beta/(d0+2 beta)) (inferred)",
+    statement=("Latent unconditional DiTs under strong Hoelder-beta smoothness attain the minimax TV rate "
+               "O~(n^(-beta/(d0+2 beta)))."),
+    expr=S.C_hu25 * S.n ** (-S.beta / (S.d0 + 2 * S.beta)),
+    order=Order(S.n ** (-S.beta / (S.d0 + 2 * S.beta)), tilde=True, hides="log factors (not pinned down)"),
     conditions=(Condition(rel(S.n, ">", 1), "Hu et al. 2025"),),
     **TV_AT_MOST_1,
     reference=HU25,
     notes=(
-        "Not pinned down (ANCHOR-RATES.md section 2.3): no theorem of the paper could be read. The rate is "
-        "derived from its abstract's minimax claim and Fu et al.'s Prop. 4.3 with d -> d0; conditions, t0, T "
+        "Not pinned down (../shared/paper/ANCHOR-RATES.md section 2.3): no theorem of the paper could be read. The "
+        "rate is derived from its abstract's minimax claim and Fu et al.'s Prop. 4.3 with d -> d0; conditions, t0, T "
         "and log powers are unknown.",
+        "May be optimistic: the ICLR reviewers (ANCHOR-RATES.md section 2.1) read the strong-Hoelder estimation rate's "
+        "power of 1/n as about 1/(nu_3 d), worse than Fu et al.'s 2 beta/(d + 2 beta) once transformer covering "
+        "numbers enter, with a d^14 L^4 factor; the minimax rate shown is the abstract's claim, a best case.",
+        "beta is a Hoelder index (its own parameter, default 2), not Oko et al.'s Besov smoothness s.",
         "The DiT paper's post-acceptance note says this follow-up removes the double exponential of Thm 3.2.",
     ),
 )

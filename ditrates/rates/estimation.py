@@ -34,6 +34,8 @@ from ditrates.symbols import XI, S
 SCORE_ERROR = (r"\frac{1}{T-T_0}\int_{T_0}^{T}\left\|s_{\hat W}(\cdot,t)-\nabla\log p_t\right\|_{L^2(P_t)}^2"
                r"\,dt")
 """LaTeX of Theorem 3.2's left-hand side: the time-averaged squared L2(P_t) score error."""
+SCORE_ERROR_KIND = "time-averaged squared L2(P_t) score error"
+XI_KIND = "the rate xi of Definition 3.4"
 
 
 
@@ -79,6 +81,7 @@ NOTE_INCONSISTENT = (
 xi = Result(
     name="xi",
     quantity=r"\xi(n,\epsilon,L)",
+    bounds=XI_KIND,
     source="Definition 3.4",
     kind="definition",
     summary="the DiT statistical rate xi(n, eps, L) that drives Thm 3.2 and Cor. 3.2.1",
@@ -96,6 +99,7 @@ xi = Result(
 score_estimation = Result(
     name="score-estimation",
     quantity=SCORE_ERROR,
+    bounds=SCORE_ERROR_KIND,
     source="Theorem 3.2",
     kind="upper bound",
     summary="time-averaged squared L2 error of the trained DiT score network: O~(xi / (T0 T))",
@@ -139,6 +143,7 @@ xi_tuned = Result(
     name="xi-tuned",
     quantity=r"\xi\left(n,(c\ln n)^{-1/(2L)},L\right)",
     source="Remark 3.4 (derived, not stated in the paper)",
+    bounds=XI_KIND,
     kind="derived",
     summary="xi (as printed) with eps tuned to n: only a polylogarithmic rate, (ln n)^(-1/L)",
     statement=(
