@@ -2,8 +2,8 @@
 
 Equal terms means one convention for both sides:
 
-* ``displayed`` (the default): both rates as their O~ forms, every polylog(n) and poly(D, d0, d, L_s+) factor
-  dropped on both sides (the DiT rate's covering factor D d^2 d0^6 L_s+^2 log(nL), Chen et al.'s
+* ``displayed`` (the default): both rates as their O~ forms, every polylog(n) and poly(D, d0, d, Ls) factor
+  dropped on both sides (the DiT rate's covering factor D d^2 d0^6 Ls^2 log(nL), Chen et al.'s
   (ln n)^(2 d0/(d0+5)) and log^3 n alike); ``explicit``: every factor both proofs make explicit, on both sides.
 * T held at one value for both (by default ln n at the n given): Chen et al.'s rate does not depend on T, so
   letting T = ln n follow n would hand the DiT rate a 1/ln n of decay that the other side is not given.
@@ -81,7 +81,7 @@ def convention(a: str, b: str, explicit: bool, T) -> str:
                             for r in (get(a), get(b)))
         terms = f"every factor the proofs make explicit ({factors})"
     else:
-        terms = "O~ forms with polylog(n) and poly(D, d0, d, L_s+) factors dropped on both sides"
+        terms = "O~ forms with polylog(n) and poly(D, d0, d, Ls) factors dropped on both sides"
     return f"{terms}; T = {formatting.format_number(T)} held for both; eps = auto follows n; hidden constants 1"
 
 
@@ -118,7 +118,8 @@ def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading:
     gap = formatting.format_number(mpmath.exp(abs(f_min)))
     could = ("they can cross within that range" if abs(f_min) < pair.shift else "they still do not cross")
     return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: {smaller} is smaller "
-            f"throughout, by a factor of at least about {gap} (near n = {formatting.format_log10(u_min / numerics.LN10)}) "
+            f"throughout, by a factor of at least about {gap} "
+            f"(near n = {formatting.format_log10(u_min / numerics.LN10)}) "
             f"[{pair.convention}]. Hidden constants in [1e-3, 1e3] move the ratio by up to "
             f"{formatting.format_log10(pair.shift / numerics.LN10)}: {could}")
 
@@ -137,7 +138,7 @@ class _Curve:
             try:
                 res = resolve(dict(self.held, n=mpmath.exp(u)), self.result.keys, strict=False,
                               xi_reading=self.reading)
-                self._cache[u] = self.result.evaluate_at(res, explicit=self.explicit).ln
+                self._cache[u] = self.result.evaluate_at(res, explicit=self.explicit).ln_exact
             except DitratesError:
                 self._cache[u] = None
         return self._cache[u]

@@ -1,28 +1,19 @@
-"""Default values of the parameters, and the resolution of a user's partial input into full values.
+"""Default values of the parameters, as a table of rules, and the resolution of a user's partial input.
 
-Every default is documented here and is reported beside every evaluation:
+Each :class:`Rule` sets one parameter from others (``needs``) and says why in words; a parameter may have
+several rules, tried in order (``d`` from ``d0 / L`` when L is given, else the patch default). :func:`resolve`
+applies the rules until nothing changes; the dependencies (:data:`DEPENDS`) are derived from the table, and
+every default used is reported beside every evaluation. The defaults, in words (``ditrates show --defaults``
+prints the same table from :data:`RULES`):
 
-========  =====================================================================================
-``d``     4 (patch size p = 2, d = p^2) when 4 divides d0 with d0/4 > 1; otherwise the smallest
-          divisor d > 1 of d0 with d0/d > 1 (Definition 3.1 reshapes R^d0 into d x L)
-``L``     d0 / d
-``d0``    d * L (when both are given)
-``D``     48 d0: the ratio of the SD-VAE, 256x256x3 images to 32x32x4 latents. D enters only the
-          ``--explicit`` factors: the displayed rates do not depend on it (the paper's point).
-``c0``    1, ``L_s+``: 1 (the values of a standard Gaussian latent h ~ N(0, I))
-``T0``    min(c0, 1/L_s+): Corollary 3.2.1 sets T0 = O(min(c0, 1/L_s+)), hidden constant 1
-``T``     ln n: Corollary 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)
-``eps``   auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in force
-          (:func:`ditrates.xi.choose`; the reading ``auto`` takes the one with the smaller minimum)
-``t``     T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)
-``mu``    T0/100: the backward process's step size, mu << T0 as Corollary 3.2.1 (iii) asks
-``s``     2: the Besov smoothness of a C^2 density (Oko et al.)
-``beta``  2: the Hoelder index of a C^2 density (Hu et al. 2025); not shared with ``s``
-``kappa`` 1: no softmax temperature, as in the paper's Section 4
-``delta_F`` 1/L (the paper's accuracy 1/poly(L) with exponent 1)
-constants 1 (every ``C_...`` hidden by O(.), and ``a`` of Corollary 3.2.1 (iii))
-========  =====================================================================================
-
+>>> for key in ("d", "T0", "T", "eps"):
+...     print(f"{key}: {doc(key)}")
+d: d0 / L when L is given; else 4 (patch p = 2, d = p^2) when 4 divides d0 with d0/4 > 1, otherwise the
+   smallest divisor d > 1 of d0 (Definition 3.1)
+T0: min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1
+T: ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)
+eps: auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in force (the reading auto
+     takes the one with the smaller minimum)
 >>> r = resolve({"d0": 16, "n": "1e5"}, ["d0", "d", "L", "n", "eps", "T0", "T"])
 >>> r.values["d"], r.values["L"], r.values["n"]
 (4, 4, 100000)
@@ -33,7 +24,8 @@ constants 1 (every ``C_...`` hidden by O(.), and ``a`` of Corollary 3.2.1 (iii))
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import mpmath
@@ -44,19 +36,10 @@ from ditrates.symbols import PARAMS, param
 
 D_OVER_D0 = 48
 """Default ambient-to-latent ratio D / d0 (256x256x3 images, 32x32x4 SD-VAE latents)."""
-
-# Defaults that are functions of other parameters: which keys each depends on.
-DEPENDS = {
-    "L": ("d0",),
-    "d": ("d0",),
-    "D": ("d0",),
-    "T0": ("c0", "Ls"),
-    "T": ("n",),
-    "eps": ("n", "L"),
-    "t": ("T0",),
-    "mu": ("T0",),
-    "delta_F": ("L",),
-}
+MAX_DIVISOR_SEARCH = 10**6
+"""The default d looks for a divisor of d0 up to this bound."""
+MAX_AUTO_L = 10**15
+"""eps = auto lies within about 1/L of 1; beyond L = 10^15 that is below the working precision."""
 
 
 @dataclasses.dataclass
@@ -90,16 +73,147 @@ def default_d(d0: int) -> int:
     """
     if d0 % 4 == 0 and d0 // 4 > 1:
         return 4
-    for d in range(2, int(d0**0.5) + 1):
+    for d in range(2, min(math.isqrt(d0), MAX_DIVISOR_SEARCH) + 1):
         if d0 % d == 0:
             return d
+    if math.isqrt(d0) > MAX_DIVISOR_SEARCH:
+        raise DomainError(f"d0 = {formatting.format_number(d0)} has no divisor up to {MAX_DIVISOR_SEARCH}; give d "
+                          "or L (Definition 3.1: d0 = d L)")
     raise DomainError(
         f"d0 = {d0} has no factorisation d0 = d L with d, L > 1 (Definition 3.1 and Theorem 3.2 need "
-        "L > 1); give --d and --L explicitly")
+        "L > 1); give d and L")
 
 
-def _is_array(v) -> bool:
-    return type(v).__module__ == "numpy" and getattr(v, "ndim", 0) > 0
+@dataclasses.dataclass
+class _Context:
+    """What a rule sees: the values so far, the user's request for the reading of xi, and whether inputs are
+    exact (``strict``)."""
+
+    values: dict[str, Any]
+    xi_reading: str
+    strict: bool
+    reading: Any = None
+    extra_reasons: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A default for ``key``, computed from ``needs`` by ``compute`` (which returns the value and the reason
+    shown beside it); ``doc`` says it in words for help texts and docs."""
+
+    key: str
+    needs: tuple[str, ...]
+    compute: Callable[[_Context], tuple[Any, str]]
+    doc: str
+
+
+def _d0(c):
+    v = c.values
+    return v["d"] * v["L"], "d L"
+
+
+def _d_from_L(c):
+    v = c.values
+    d0, L = v["d0"], v["L"]
+    exact = c.strict and not _is_array(d0)
+    return (_exact_div(d0, L, "L") if exact else d0 / L), "d0 / L"
+
+
+def _L_from_d(c):
+    v = c.values
+    d0, d = v["d0"], v["d"]
+    exact = c.strict and not _is_array(d0)
+    value = _exact_div(d0, d, "d") if exact else d0 / d
+    return value, f"d0 / d = {_fmt(value)}"
+
+
+def _d_default(c):
+    d0 = c.values["d0"]
+    if _is_array(d0):
+        raise MissingValue("give d or L with an array of d0 (the default d needs a single d0)", "d")
+    d = default_d(int(d0))
+    return d, (f"{d} (patch p = 2, d = p^2)" if d == 4 else f"{d} (smallest divisor > 1 of d0)")
+
+
+def _T0(c):
+    t0 = _min(c.values["c0"], 1 / _mpf(c.values["Ls"]))
+    return t0, f"min(c0, 1/Ls) = {_fmt(t0)} (Cor. 3.2.1, constant 1)"
+
+
+def _T(c):
+    T = _log(c.values["n"])
+    return T, f"ln n = {_fmt(T)} (Cor. 3.2.1: T = O(log n), constant 1)"
+
+
+def _mu(c):
+    mu = c.values["T0"] / 100
+    return mu, f"T0/100 = {_fmt(mu)} (mu << T0, Cor. 3.2.1 (iii))"
+
+
+def _eps(c):
+    n, L = c.values["n"], c.values["L"]
+    if not _at_least_2(L):
+        raise DomainError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps")
+    if not _is_array(L) and L > MAX_AUTO_L:
+        raise DomainError(f"eps = auto at L = {_fmt(L)} lies within about 1/L of 1, below the working precision "
+                          f"(L <= 1e15); give eps")
+    choice = xi.choose(n, L, c.xi_reading, c.values["C_K"])
+    c.reading = choice.reading
+    if _is_array(choice.eps):
+        return choice.eps, "auto (minimises xi in the reading in force, elementwise)"
+    c.extra_reasons["xi_reading"] = choice.describe_reading()
+    return choice.eps, choice.describe(L)
+
+
+def _constant(value, reason):
+    return lambda c: (value, reason)
+
+
+RULES: tuple[Rule, ...] = (
+    *(Rule(p.key, (), _constant(1, "1 (hidden constant)"), f"1 (the constant of {p.hidden_constant})")
+      for p in PARAMS.values() if p.hidden_constant),
+    Rule("d0", ("d", "L"), _d0, "d L (Definition 3.1)"),
+    Rule("d", ("d0", "L"), _d_from_L, "d0 / L when L is given"),
+    Rule("d", ("d0",), _d_default, "4 (patch p = 2, d = p^2) when 4 divides d0 with d0/4 > 1, otherwise the "
+         "smallest divisor d > 1 of d0 (Definition 3.1)"),
+    Rule("L", ("d0", "d"), _L_from_d, "d0 / d"),
+    Rule("D", ("d0",), lambda c: (D_OVER_D0 * c.values["d0"],
+                                  f"{D_OVER_D0} d0 (SD-VAE ratio; D enters only --explicit)"),
+         f"{D_OVER_D0} d0: the SD-VAE ratio of 256x256x3 images to 32x32x4 latents; D enters only the explicit "
+         "factors, the displayed rates do not depend on it (the paper's point)"),
+    Rule("c0", (), _constant(1, "1 (standard Gaussian latent)"), "1 (a standard Gaussian latent h ~ N(0, I))"),
+    Rule("Ls", (), _constant(1, "1 (standard Gaussian latent)"), "1 (a standard Gaussian latent h ~ N(0, I))"),
+    Rule("s", (), _constant(2, "2 (Besov smoothness of a C^2 density)"),
+         "2: the Besov smoothness of a C^2 density (Oko et al.)"),
+    Rule("beta", (), _constant(2, "2 (Hoelder index of a C^2 density)"),
+         "2: the Hoelder index of a C^2 density (Hu et al. 2025); not shared with s"),
+    Rule("T0", ("c0", "Ls"), _T0, "min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1"),
+    Rule("T", ("n",), _T, "ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)"),
+    Rule("T", (), _constant(mpmath.inf, "infinite (no n given)"), "infinite when no n is given"),
+    Rule("mu", ("T0",), _mu, "T0/100: the backward process's step size, mu << T0 as Cor. 3.2.1 (iii) asks"),
+    Rule("t", ("T0",), lambda c: (c.values["T0"], "T0 (the worst time for Thm 3.1)"),
+         "T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)"),
+    Rule("eps", ("n", "L", "C_K"), _eps, "auto: the minimiser of xi(n, eps, L) within the range of the reading of "
+         "xi in force (the reading auto takes the one with the smaller minimum)"),
+    Rule("kappa", (), _constant(1, "1 (no softmax temperature, as in the paper's Sec. 4)"),
+         "1: no softmax temperature, as in the paper's Section 4"),
+    Rule("delta_F", ("L",), lambda c: (1 / _mpf(c.values["L"]), "1/L (accuracy 1/poly(L))"),
+         "1/L (the paper's accuracy 1/poly(L) with exponent 1)"),
+)
+"""Every default, in the order they are tried."""
+
+DEPENDS: Mapping[str, tuple[str, ...]] = {
+    key: tuple(dict.fromkeys(n for r in RULES if r.key == key for n in r.needs)) for key in {r.key for r in RULES}}
+"""The keys each default may be computed from (derived from :data:`RULES`)."""
+
+
+def doc(key: str) -> str:
+    """The default of ``key`` in words (its rules joined), or "" without a default.
+
+    >>> doc("n")
+    ''
+    """
+    return "; else ".join(r.doc for r in RULES if r.key == key)
 
 
 def _parse(key: str, raw):
@@ -140,7 +254,6 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
     """
     if xi_reading not in xi.CHOICES:
         raise DomainError(f"xi_reading must be one of {', '.join(xi.CHOICES)}, got {xi_reading!r}")
-    reading = None
     values: dict[str, Any] = {}
     for key, raw in given.items():
         if raw is None:
@@ -150,90 +263,34 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         if strict and not _is_array(v):
             p.check(v)
         values[key] = v
-    reasons: dict[str, str] = {}
+    if strict and {"d0", "d", "L"} <= values.keys() and not _is_array(values["d0"]):
+        if values["d0"] != values["d"] * values["L"]:
+            raise DomainError(f"d0 = {values['d0']} differs from d L = {values['d'] * values['L']} (Definition 3.1)")
     needed = set(needed)
     wanted = _closure(needed, set(values))
-
-    def need(key: str):
-        if key not in values:
-            raise MissingValue(f"{param(key).label} is needed; give {param(key).cli}")
-        return values[key]
-
-    def default(key: str, value, reason: str):
-        values[key] = value
-        reasons[key] = reason
-
-    # Dimensions: d0 = d L (Definition 3.1).
-    if "d0" in wanted and "d0" not in values and "d" in values and "L" in values:
-        default("d0", values["d"] * values["L"], "d L")
-    if "d0" in values and {"d", "L"} & wanted:
-        d0 = values["d0"]
-        exact = strict and not _is_array(d0)
-        if "d" in values and "L" in values:
-            if exact and d0 != values["d"] * values["L"]:
-                raise DomainError(f"d0 = {d0} differs from d L = {values['d'] * values['L']} (Definition 3.1)")
-        elif "L" in values:
-            default("d", _exact_div(d0, values["L"], "L") if exact else d0 / values["L"], "d0 / L")
-        elif "d" in values:
-            default("L", _exact_div(d0, values["d"], "d") if exact else d0 / values["d"], "d0 / d")
-        else:
-            if _is_array(d0):
-                raise MissingValue("give d or L with an array of d0 (the default d needs a single d0)")
-            d = default_d(int(d0))
-            default("d", d, f"{d} (patch p = 2, d = p^2)" if d == 4 else f"{d} (smallest divisor > 1 of d0)")
-            default("L", d0 // d, f"d0 / d = {d0 // d}")
-    if "D" in wanted and "D" not in values and "d0" in values:
-        default("D", D_OVER_D0 * values["d0"], f"{D_OVER_D0} d0 (SD-VAE ratio; D enters only --explicit)")
-    for key in ("c0", "Ls"):
-        if key in wanted and key not in values:
-            default(key, 1, "1 (standard Gaussian latent)")
-    if "s" in wanted and "s" not in values:
-        default("s", 2, "2 (Besov smoothness of a C^2 density)")
-    if "beta" in wanted and "beta" not in values:
-        default("beta", 2, "2 (Hoelder index of a C^2 density)")
-    if "T0" in wanted and "T0" not in values:
-        t0 = _min(values["c0"], 1 / _mpf(values["Ls"]))
-        default("T0", t0, f"min(c0, 1/L_s+) = {_fmt(t0)} (Cor. 3.2.1, constant 1)")
-    if "T" in wanted and "T" not in values:
-        if "n" in values:
-            T = _log(values["n"])
-            default("T", T, f"ln n = {_fmt(T)} (Cor. 3.2.1: T = O(log n), constant 1)")
-        else:
-            default("T", mpmath.inf, "infinite (no n given)")
-    if "mu" in wanted and "mu" not in values:
-        default("mu", values["T0"] / 100, f"T0/100 = {_fmt(values['T0'] / 100)} (mu << T0, Cor. 3.2.1 (iii))")
-    if "t" in wanted and "t" not in values:
-        default("t", values["T0"], "T0 (the worst time for Thm 3.1)")
-    if "eps" in wanted and "eps" not in values:
-        n, L = need("n"), need("L")
-        if not _at_least_2(L):
-            raise DomainError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps")
-        choice = xi.choose(n, L, xi_reading, values.get("C_K", 1))
-        reading = choice.reading
-        if _is_array(choice.eps):
-            default("eps", choice.eps, "auto (minimises xi in the reading in force, elementwise)")
-        else:
-            default("eps", choice.eps, choice.describe(L))
-            reasons["xi_reading"] = choice.describe_reading()
-    elif "eps" in wanted and "L" in values and _at_least_2(values["L"]):
+    ctx = _Context(values, xi_reading, strict)
+    reasons: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for rule in RULES:
+            if rule.key in wanted and rule.key not in values and all(n in values for n in rule.needs):
+                values[rule.key], reasons[rule.key] = rule.compute(ctx)
+                changed = True
+    reasons.update(ctx.extra_reasons)
+    reading = ctx.reading
+    if "eps" in wanted and "eps" not in reasons and "L" in values and _at_least_2(values["L"]):
         reading = xi.reading_at(values["eps"], values["L"], xi_reading)
         if xi_reading == xi.AUTO and isinstance(reading, xi.Reading):
             reasons["xi_reading"] = xi.describe_reading_at(values["eps"], values["L"], reading)
-    if "kappa" in wanted and "kappa" not in values:
-        default("kappa", 1, "1 (no softmax temperature, as in the paper's Sec. 4)")
-    if "delta_F" in wanted and "delta_F" not in values:
-        default("delta_F", 1 / _mpf(need("L")), "1/L (accuracy 1/poly(L))")
-    for key in wanted:
-        p = PARAMS[key]
-        if key not in values and p.hidden_constant:
-            default(key, 1, "1 (hidden constant)")
     for key in needed:
-        need(key)
+        if key not in values:
+            raise MissingValue(f"{param(key).label} is needed ({param(key).meaning}; no default)", key)
     return Resolved(values, reasons, {k: v for k, v in given.items() if v is not None}, reading)
 
 
 def _closure(keys: set[str], given: set[str]) -> set[str]:
-    """``keys`` and, for those without a given value, the keys their defaults are computed from."""
+    """``keys`` and, for those without a given value, the keys their defaults may be computed from."""
     out = set(keys)
     changed = True
     while changed:
@@ -244,6 +301,10 @@ def _closure(keys: set[str], given: set[str]) -> set[str]:
                     out.add(dep)
                     changed = True
     return out
+
+
+def _is_array(v) -> bool:
+    return type(v).__module__ == "numpy" and getattr(v, "ndim", 0) > 0
 
 
 def _at_least_2(L) -> bool:
@@ -262,7 +323,7 @@ def _mpf(v):
 
 def _min(a, b):
     if _is_array(a) or _is_array(b):
-        import numpy as np
+        import numpy as np  # grids: numpy is loaded already
 
         return np.minimum(a, b)
     return min(mpmath.mpf(a), mpmath.mpf(b))
@@ -270,7 +331,7 @@ def _min(a, b):
 
 def _log(v):
     if _is_array(v):
-        import numpy as np
+        import numpy as np  # grids: numpy is loaded already
 
         return np.log(v)
     return mpmath.log(v)

@@ -114,10 +114,10 @@ def constants_page() -> str:
         "therefore an *order of magnitude*: the true constant of the proof may be larger or smaller. Set any of "
         "them with `--set NAME=VALUE` (or `evaluate(NAME=VALUE)`) to see how the conclusion moves.",
         "2. **`O~` forms are displayed without their hidden factors**, and the factors are named in words in every "
-        "output (`O~ hides factors in D, d0, d, L_s+ and log n`). Where the proof makes a factor explicit, it is "
+        "output (`O~ hides factors in D, d0, d, Ls and log n`). Where the proof makes a factor explicit, it is "
         "a *hidden factor* symbol: 1 (or 0 for an additive term) in the displayed value, the proof's expression "
         "with `--explicit`.",
-        "3. **Choices that the paper makes only up to order** (T = O(log n), T0 = O(min(c0, 1/L_s+)) in "
+        "3. **Choices that the paper makes only up to order** (T = O(log n), T0 = O(min(c0, 1/Ls)) in "
         "Cor. 3.2.1) are defaults with constant 1, printed beside every result.",
         "4. **Vacuity** is reported where a bound exceeds its trivial value (a TV distance above 1, a squared "
         "Frobenius distance between rank-d0 projections above 2 d0).", "",

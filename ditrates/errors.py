@@ -36,7 +36,11 @@ class ConditionError(DitratesError):
 
 
 class MissingValue(DitratesError):
-    """A result needs a value that was neither given nor has a default (e.g. ``n``)."""
+    """A result needs a value that was neither given nor has a default (e.g. ``n``); ``key`` names it."""
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key
 
 
 class UnknownName(DitratesError):

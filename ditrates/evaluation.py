@@ -17,11 +17,15 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class Evaluation:
-    """A result evaluated at concrete numbers (see :meth:`Result.evaluate`)."""
+    """A result evaluated at concrete numbers (see :meth:`Result.evaluate`).
+
+    ``ln``, ``log10`` and ``value`` are Python floats (``value`` is None beyond float64); ``ln_exact`` and
+    ``log10_exact`` keep the 40-digit mpmath numbers, which never overflow.
+    """
 
     result: Result
     sign: int
-    ln: Any  # mpmath.mpf: natural log of |value|
+    ln_exact: Any  # mpmath.mpf: natural log of |value|
     resolved: Any  # ditrates.defaults.Resolved
     explicit: bool = False
     parts: tuple[tuple[Part, Any], ...] = ()
@@ -33,41 +37,59 @@ class Evaluation:
         return True
 
     @property
-    def log10(self):
-        """log10 of the value (an mpmath number: it may exceed float64)."""
+    def log10_exact(self):
+        """log10 of the value, an mpmath number (it may exceed float64)."""
         with mpmath.workdps(formatting.MP_DPS):
-            return self.ln / numerics.LN10
+            return self.ln_exact / numerics.LN10
+
+    @property
+    def ln(self) -> float:
+        """The natural log of the value, a float (+-inf only beyond 10^(1.8e308))."""
+        return float(self.ln_exact)
+
+    @property
+    def log10(self) -> float:
+        """log10 of the value, a float (+-inf only beyond 10^(1.8e308))."""
+        return float(self.log10_exact)
 
     @property
     def value(self) -> float | None:
         """The value as a float, or ``None`` where it over- or underflows float64."""
         if self.sign == 0:
             return 0.0
-        if abs(self.log10) > 300:
+        if abs(self.log10_exact) > 300:
             return None
-        return self.sign * float(mpmath.exp(self.ln))
+        return self.sign * float(mpmath.exp(self.ln_exact))
 
     @property
     def text(self) -> str:
-        return formatting.format_log10(self.log10)
+        return formatting.format_log10(self.log10_exact)
 
     @property
     def vacuous(self) -> bool | None:
         """True where the bound exceeds its trivial value (e.g. a TV bound above 1); None if no such value."""
         if self.trivial_ln is None:
             return None
-        return bool(self.ln > self.trivial_ln)
+        return bool(self.ln_exact > self.trivial_ln)
 
     @property
     def params(self) -> dict[str, Any]:
-        return {k: self.resolved.values[k] for k in self.result.keys if k in self.resolved.values}
+        """The parameters it was evaluated at, as Python ints and floats."""
+        return {k: formatting.plain(self.resolved.values[k]) for k in self.result.keys if k in self.resolved.values}
+
+    def __repr__(self) -> str:
+        reading = f", xi {self.reading.value}" if self.reading is not None else ""
+        return f"Evaluation({self.result.name} = {self.text}{reading}{', VACUOUS' if self.vacuous else ''})"
+
+    def _repr_html_(self) -> str:
+        return f"<code>{self.result.name} ({self.result.source}) = {self.text}</code>"
 
     @property
     def verdict(self) -> str:
         return self.result.verdict(self) if self.result.verdict else ""
 
     def part(self, key: str):
-        """log10 of a part (e.g. ``"K"`` of ``network-size``)."""
+        """log10 of a part (e.g. ``"K"`` of ``network-size``), an mpmath number."""
         for p, ln in self.parts:
             if p.key == key:
                 return ln / numerics.LN10
@@ -81,7 +103,7 @@ class Evaluation:
             "kind": r.kind,
             "status": "ok",
             "value": formatting.to_float_or_none(self.value) if self.value is not None else None,
-            "log10": formatting.json_number(self.log10),
+            "log10": formatting.json_number(self.log10_exact),
             "display": self.text,
             "order": r.order_for(self.reading).text(),
             "order_hides": r.order.hides,

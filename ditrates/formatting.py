@@ -103,3 +103,35 @@ def json_number(x):
         return x if abs(x) < 2**63 else mpmath.nstr(mpmath.mpf(x), 15)
     f = to_float_or_none(x)
     return f if f is not None else mpmath.nstr(mpmath.mpf(x), 15)
+
+
+def plain(x):
+    """A Python int or float for an exact int, a Fraction or an mpmath number (``inf`` beyond float64).
+
+    >>> plain(mpmath.mpf("0.5")), plain(7)
+    (0.5, 7)
+    """
+    if isinstance(x, int) or type(x).__module__ == "numpy":
+        return x
+    return float(x)
+
+
+def parse_list(text: str, name: str, *, integer: bool = False, low=None, open_low: bool = False) -> list:
+    """``"1024,4096"`` -> ``[1024, 4096]``: a comma-separated list of numbers, each parsed exactly by
+    :func:`parse_number` and at least ``low`` (strictly above it with ``open_low``); an empty item is refused.
+
+    >>> parse_list("1024, 4096", "--L", integer=True, low=2)
+    [1024, 4096]
+    >>> parse_list("1024,,4096", "--L")
+    Traceback (most recent call last):
+    ...
+    ditrates.errors.DomainError: --L has an empty item: '1024,,4096'
+    """
+    raw = [item.strip() for item in str(text).split(",")]
+    if not text.strip() or any(not item for item in raw):
+        raise DomainError(f"{name} has an empty item: {text!r}")
+    items = [parse_number(item, integer=integer, name=name) for item in raw]
+    if low is not None and any(x < low or (open_low and x == low) for x in items):
+        bound = f"> {low}" if open_low else f">= {low}"
+        raise DomainError(f"{name} must be a comma-separated list of numbers {bound}, got {text!r}")
+    return [int(x) if integer else float(x) for x in items]

@@ -7,10 +7,11 @@ array([-0.69  , -1.0884, -1.2841])
 
 Defaults are those of :mod:`ditrates.defaults`, computed elementwise (``T = ln n``, ``eps = auto``);
 with an array of ``d0``, give ``d`` or ``L``. The reading of xi (``xi_reading``) is chosen elementwise too:
-``reading`` is a :class:`~ditrates.xi.Reading` or a boolean array, True where the printed one is in force. Every condition of the result is checked elementwise and
-a :class:`~ditrates.errors.ConditionError` names the first failing point. ``log10`` is finite wherever
-the logarithm fits in float64 (values up to 10^(1.8e308)); ``value`` is ``10**log10`` and overflows to
-``inf`` beyond 10^308, so use ``log10`` for large bounds.
+``reading`` is a :class:`~ditrates.xi.Reading` or a boolean array, True where the printed one is in force.
+Every condition of the result is checked elementwise and a :class:`~ditrates.errors.ConditionError` names the
+first failing point (or, with ``gaps=True``, the point is left as NaN). ``log10`` is finite wherever the
+logarithm fits in float64 (values up to 10^(1.8e308)); ``value`` is ``10**log10`` and overflows to ``inf``
+beyond 10^308, so use ``log10`` for large bounds.
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ r"""LaTeX for papers, generated from the same sympy objects that ditrates evalua
   evaluated expression with its hidden constants, and the source;
 * :func:`macros` -- ``\newcommand`` definitions, one per result (``\ditScoreEstimation``) and per symbol
   (``\ditSymTZero``), with names that cannot clash (letters only, case kept, digits spelled);
-* :func:`values_table` -- a ``tabular`` of evaluated bounds in scientific notation (plain LaTeX, no siunitx);
-* :func:`document` -- a complete document that ``pdflatex`` compiles (packages: amsmath, amssymb).
+* :func:`values_table` -- a ``table`` of evaluated bounds (booktabs, tabularx at the text width, a caption and a
+  label), with plain numbers and the VACUOUS flags;
+* :func:`document` -- a complete document that ``pdflatex`` compiles (packages: amsmath, amssymb, booktabs,
+  tabularx).
 
 >>> import ditrates
 >>> print(formula(ditrates.get("xi")))
@@ -26,14 +28,14 @@ from pathlib import Path
 
 import mpmath
 
-from ditrates import formatting
-from ditrates.errors import RunError
-from ditrates.evaluation import Evaluation
+from ditrates import formatting, report
+from ditrates.errors import DitratesError, RunError
 from ditrates.printing import latex
+from ditrates.registry import GROUPS, get
 from ditrates.result import Result
 from ditrates.symbols import PARAMS, Param
 
-PACKAGES = ("amsmath", "amssymb")
+PACKAGES = ("amsmath", "amssymb", "booktabs", "tabularx")
 CITATION = "Hu et al.\\ 2024"
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 
@@ -50,7 +52,7 @@ def formula(result: Result, explicit: bool = False) -> str:
 def tex_escape(text: str) -> str:
     r"""Escape plain text for LaTeX's text mode.
 
-    >>> tex_escape("T0 = O(min(c0, 1/L_s+)) & 50% ~ x^2")
+    >>> tex_escape("T0 = O(min(c0, 1/Ls)) & 50% ~ x^2")
     'T0 = O(min(c0, 1/L\\_s+)) \\& 50\\% \\textasciitilde{} x\\textasciicircum{}2'
     """
     repl = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -114,66 +116,95 @@ def macros(results: Iterable[Result], params: Iterable[Param] | None = None) -> 
     return "\n".join(lines)
 
 
-def sci(log10) -> str:
-    r"""``10**log10`` in plain-LaTeX scientific notation (math mode).
+def number(log10) -> str:
+    r"""``10**log10`` as a plain LaTeX number (math mode): fixed notation where it is short, else
+    ``a\times 10^{b}``, and ``10^{...}`` beyond float64.
 
-    >>> sci(-1.0887), sci(2), sci(3.2e127)
-    ('8.153\\times 10^{-2}', '1.000\\times 10^{2}', '10^{3.200\\times 10^{127}}')
+    >>> number(-1.0887), number(0), number(3.1544), number(191.4), number(3.2e127)
+    ('0.08153', '1', '1427', '2.512\\times 10^{191}', '10^{3.2\\times 10^{127}}')
     """
-    log10 = mpmath.mpf(log10)
-    if abs(log10) >= 300:
-        sign = "-" if log10 < 0 else ""
-        return f"10^{{{sign}{sci(mpmath.log10(abs(log10)))}}}"
-    exponent = int(mpmath.floor(log10))
-    mantissa = mpmath.power(10, log10 - exponent)
-    if mantissa >= 9.9995:
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{mpmath.nstr(mantissa, 4, strip_zeros=False)}\\times 10^{{{exponent}}}"
+    text = formatting.format_log10(log10)
+    if text.startswith("10^("):
+        return "10^{" + _sci_text(text[4:-1]) + "}"
+    return _sci_text(text)
 
 
-def values_table(evaluations: Sequence[Evaluation], caption: str = "") -> str:
-    """A ``tabular`` of evaluated results: name, source, value, order; parameters and defaults below."""
-    rows = [r"\begin{tabular}{llll}", r"\hline",
-            r"result & source & value & order \\", r"\hline"]
-    for ev in evaluations:
-        r = ev.result
-        rows.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & ${sci(ev.log10)}$ & ${r.order.latex()}$ \\\\")
-    rows += [r"\hline", r"\end{tabular}"]
-    params = {}
+def _sci_text(text: str) -> str:
+    mantissa, sep, exponent = text.partition("e")
+    return f"{mantissa}\\times 10^{{{int(exponent)}}}" if sep else text
+
+
+def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:values") -> str:
+    """A ``table`` (booktabs, tabularx at the text width) of evaluated results: name, source, value, order and a
+    note (VACUOUS where a bound exceeds its trivial value, the failed condition where one fails); parameters
+    and hidden constants in a footnote. ``rows`` are :class:`~ditrates.evaluation.Evaluation` or
+    :class:`~ditrates.evaluation.Failure` objects."""
+    lines = [r"\begin{table}[htbp]", r"\centering\small",
+             rf"\caption{{{tex_escape(caption or 'Bounds evaluated by ditrates')}}}\label{{{label}}}",
+             r"\begin{tabularx}{\textwidth}{@{}llrX@{}}", r"\toprule",
+             r"Result & Source & Value & Order; note \\", r"\midrule"]
+    evaluations = [r for r in rows if r.ok]
+    for row in rows:
+        r = row.result
+        if not row.ok:
+            cond = f"${row.condition.latex()}$" if row.condition is not None else "a condition"
+            lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & -- & not evaluated: {cond} fails \\\\")
+            continue
+        note = ""
+        if row.vacuous:
+            note = f"; \\textsc{{vacuous}} ($>{_num(mpmath.exp(row.trivial_ln))}$)"
+        order = r.order_for(row.reading).latex()
+        lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & ${number(row.log10_exact)}$ & ${order}$"
+                     f"{note} \\\\")
+    lines += [r"\bottomrule", r"\end{tabularx}", ""]
+    params: dict = {}
     for ev in evaluations:
         params.update(ev.params)
     shown = ", ".join(f"${latex(PARAMS[k].symbol)} = {_num(v)}$" for k, v in params.items()
                       if not PARAMS[k].hidden_constant)
-    consts = sorted({PARAMS[k] for ev in evaluations for k in ev.params if PARAMS[k].hidden_constant},
-                    key=lambda p: p.key)
+    consts = sorted({PARAMS[k] for k in params if PARAMS[k].hidden_constant}, key=lambda p: p.key)
     note = f"Parameters: {shown}."
     if consts:
         note += " Constants hidden by $O(\\cdot)$ set to " + ", ".join(
-            f"${latex(p.symbol)} = {_num(evaluations[0].resolved.values.get(p.key, 1))}$" for p in consts) + \
-            ": orders of magnitude, not exact values."
-    body = "\n".join(rows) + "\n\n" + note
-    if caption:
-        body = f"% {caption}\n" + body
-    return body
+            f"${latex(p.symbol)} = {_num(params[p.key])}$" for p in consts) + ": orders of magnitude, not exact values."
+    readings = {ev.reading.value for ev in evaluations if ev.reading is not None}
+    if readings:
+        note += f" Reading of $\\xi$: {', '.join(sorted(readings))}."
+    lines += [r"\par\smallskip\footnotesize " + note, r"\end{table}"]
+    return "\n".join(lines)
+
+
+def text_table(columns: Sequence[str], rows: Sequence[Sequence[str]], caption: str, label: str) -> str:
+    """A ``table`` (booktabs, tabularx at the text width; the last column wraps) of plain-text cells."""
+    spec = "@{}" + "l" * (len(columns) - 1) + "X@{}"
+    lines = [r"\begin{table}[htbp]", r"\centering\small", rf"\caption{{{tex_escape(caption)}}}\label{{{label}}}",
+             rf"\begin{{tabularx}}{{\textwidth}}{{{spec}}}", r"\toprule",
+             " & ".join(tex_escape(c) for c in columns) + r" \\", r"\midrule"]
+    lines += [" & ".join(tex_escape(str(c)) for c in row) + r" \\" for row in rows]
+    return "\n".join([*lines, r"\bottomrule", r"\end{tabularx}", r"\end{table}"])
 
 
 def _num(v) -> str:
     if isinstance(v, int) and abs(v) < 10**7:
         return str(v)
-    return sci(mpmath.log10(v)) if v > 0 else formatting.format_number(v)
+    return number(mpmath.log10(v)) if v > 0 else formatting.format_number(v)
 
 
 def rate_sheet() -> str:
     """A complete document with every result, grouped, and the statistical rates at d0 = 16, n = 1e5."""
-    from ditrates.defaults import resolve
-    from ditrates.registry import GROUPS, get
-
     sections = []
     for group, names in GROUPS.items():
-        sections.append(f"\\section*{{{group.capitalize()}}}\n" + "\n\n".join(block(get(n)) for n in names))
-    stat = [get(n) for n in GROUPS["statistical"]]
-    resolved = resolve({"d0": 16, "n": 10**5}, sorted({k for r in stat for k in r.keys}))
-    table = values_table([r.evaluate_at(resolved) for r in stat])
+        blocks, seen = [], {}
+        for r in (get(n) for n in names):
+            if r.expr in seen:  # Props 4.1-4.2 and Thm 4.1 share the ratio rho: say how they differ instead
+                blocks.append(f"\\paragraph{{{tex_escape(r.name)} ({tex_escape(r.source)})}} The same ratio as "
+                              f"{tex_escape(seen[r.expr])}; what differs is the claim: {tex_escape(r.statement)}")
+                continue
+            seen[r.expr] = r.name
+            blocks.append(block(r))
+        sections.append(f"\\section*{{{group.capitalize()}}}\n" + "\n\n".join(blocks))
+    rep = report.evaluate(GROUPS["statistical"], {"d0": 16, "n": 10**5})
+    table = values_table(rep.rows, caption="The statistical rates at d0 = 16, n = 1e5 (hidden constants 1)")
     intro = ("Every result of Hu, Wu, Li, Pi, Song, Liu, \\emph{On Statistical Rates and Provably Efficient "
              "Criteria of Latent Diffusion Transformers (DiTs)}, NeurIPS 2024 (arXiv 2407.01079), camera-ready "
              "numbering, with the rates it is compared with. Constants hidden by $O(\\cdot)$ are named and set "
@@ -202,7 +233,7 @@ def compile_pdf(source: str, output) -> Path:
         try:
             shutil.copyfile(pdf, output)
         except OSError as e:
-            raise RunError(f"cannot write {output}: {e.strerror}") from None
+            raise DitratesError(f"cannot write {output}: {e.strerror}") from None
     return output
 
 

@@ -2,7 +2,7 @@
 
 >>> from ditrates.symbols import S
 >>> text(S.Ls * S.eps ** 2 / S.T0), latex(S.T0)
-('L_s+*eps^2/T0', 'T_{0}')
+('Ls*eps^2/T0', 'T_{0}')
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ditrates.symbols import BY_SYMBOL
 
 # ----------------------------------------------------------------------------------------------------
 class _TextPrinter(sympy.printing.str.StrPrinter):
-    """sympy's str printer, with the parameters' plain names (``L_s+`` rather than ``L_{s_+}``)."""
+    """sympy's str printer, with the parameters' plain names (``Ls`` rather than ``L_{s_+}``)."""
 
     def _print_Symbol(self, expr):
         p = BY_SYMBOL.get(expr)
@@ -32,7 +32,7 @@ def text(expr) -> str:
 
     >>> from ditrates.symbols import S
     >>> text(S.Ls * S.eps ** 2 / S.T0)
-    'L_s+*eps^2/T0'
+    'Ls*eps^2/T0'
     """
     return _TextPrinter().doprint(expr).replace("**", "^")
 

@@ -3,6 +3,8 @@
 >>> from ditrates.registry import get, names, preset
 >>> get("score-estimation").source
 'Theorem 3.2'
+>>> get("Thm 3.2").name, get("Corollary 3.2.1 (ii)").name, get("def. 3.4").name
+('score-estimation', 'tv-recovery', 'xi')
 >>> names("statistical")[:3]
 ('score-approximation', 'network-size', 'xi')
 >>> p = preset("DiT-XL/2")
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 
 from ditrates.errors import UnknownName
 from ditrates.result import Result
@@ -45,11 +48,42 @@ _HOME = {
 
 
 def get(name: str) -> Result:
-    """The result called ``name``; an :class:`~ditrates.errors.UnknownName` error suggests close names."""
+    """The result called ``name``, or numbered so in the paper (``"Theorem 3.2"``, ``"Thm 3.2"``,
+    ``"Corollary 3.2.1 (ii)"``); an :class:`~ditrates.errors.UnknownName` error suggests close names, and a number
+    that several results share (``"Theorem 3.1"``) names them."""
     if name not in _HOME:
-        raise UnknownName.for_choice("result", name, names())
+        return _by_number(name)
     module = importlib.import_module(_HOME[name])
     return next(r for r in module.RESULTS if r.name == name)
+
+
+_KINDS = {"theorem": "theorem", "thm": "theorem", "definition": "definition", "def": "definition",
+          "corollary": "corollary", "cor": "corollary", "proposition": "proposition", "prop": "proposition",
+          "remark": "remark", "rem": "remark"}
+_NUMBER = re.compile(r"^\s*(?P<kind>[a-z]+)\.?\s*(?P<num>\d+(?:\.\d+)*)\s*(?:\((?P<part>[ivx]+)\))?", re.I)
+
+
+def _number_key(text: str) -> tuple | None:
+    """("theorem", "3.2", part or None) for a source such as "Theorem 3.2" or "Cor. 3.2.1 (ii)"."""
+    m = _NUMBER.match(text)
+    if not m or m.group("kind").lower() not in _KINDS:
+        return None
+    return _KINDS[m.group("kind").lower()], m.group("num"), (m.group("part") or "").lower() or None
+
+
+def _by_number(query: str) -> Result:
+    key = _number_key(query)
+    if key is None:
+        raise UnknownName.for_choice("result", query, names())
+    own = [r for r in results() if r.kind != "baseline"]
+    hits = [r for r in own if (k := _number_key(r.source)) and k[:2] == key[:2] and (key[2] is None or k[2] == key[2])]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise UnknownName(f"no result is numbered '{query}'; choose from " +
+                          ", ".join(dict.fromkeys(r.source for r in own)))
+    raise UnknownName(f"'{query}' names {len(hits)} results: " + ", ".join(f"{r.name} ({r.source})" for r in hits)
+                      + "; give one of these names")
 
 
 def names(group: str | None = None) -> tuple[str, ...]:

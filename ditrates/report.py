@@ -24,6 +24,7 @@ import mpmath
 
 from ditrates import xi
 from ditrates.defaults import Resolved, resolve
+from ditrates.errors import MissingValue
 from ditrates.evaluation import Evaluation, Failure
 from ditrates.formatting import format_log10, format_number
 from ditrates.rates.estimation import dominant_xi_term
@@ -42,6 +43,8 @@ class Report:
     rows: tuple[Evaluation | Failure, ...]
     explicit: bool = False
     xi_reading: str = xi.AUTO
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(result, missing parameter) for results left out with ``missing="skip"``."""
 
     @property
     def evaluations(self) -> tuple[Evaluation, ...]:
@@ -80,7 +83,7 @@ class Report:
             if ev.vacuous:
                 lines.append(f"{ev.result.name} is vacuous here: {ev.text} exceeds its trivial value "
                              f"({ev.result.trivial_reason}).")
-        lines.append("Hidden constants are 1 and O~ factors (in D, d0, d, L_s+, log n) are left out: values are "
+        lines.append("Hidden constants are 1 and O~ factors (in D, d0, d, Ls, log n) are left out: values are "
                      "orders of magnitude" + (", with the proofs' explicit factors (--explicit); the 1/eps^2 of "
                                               "F.15's first term stays hidden, as in the paper's final form."
                                               if self.explicit else
@@ -101,13 +104,25 @@ class Report:
 
 
 def evaluate(names: Iterable[str], params: Mapping[str, Any], *, explicit: bool = False,
-             xi_reading: str = xi.AUTO) -> Report:
-    """Resolve ``params`` once for all ``names`` and evaluate each result, keeping failed rows as failures."""
-    results = [get(n) for n in names]
-    keys = sorted({k for r in results for k in r.keys})
-    resolved = resolve(params, keys, xi_reading=xi_reading)
+             xi_reading: str = xi.AUTO, missing: str = "fail") -> Report:
+    """Resolve ``params`` once for all ``names`` and evaluate each result, keeping failed rows as failures.
+
+    A parameter that is needed and has no default raises :class:`~ditrates.errors.MissingValue`, or with
+    ``missing="skip"`` leaves out the results that need it (listed in ``Report.skipped``).
+    """
+    results, skipped = [get(n) for n in names], []
+    while True:
+        keys = sorted({k for r in results for k in r.keys})
+        try:
+            resolved = resolve(params, keys, xi_reading=xi_reading)
+            break
+        except MissingValue as e:
+            if missing != "skip" or e.key is None or not results:
+                raise
+            skipped += [(r.name, e.key) for r in results if e.key in r.keys]
+            results = [r for r in results if e.key not in r.keys]
     return Report(resolved, tuple(r.try_evaluate_at(resolved, explicit=explicit) for r in results), explicit,
-                  xi_reading)
+                  xi_reading, tuple(skipped))
 
 
 def param_rows(resolved: Resolved, keys: Iterable[str]) -> list[list[str]]:

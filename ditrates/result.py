@@ -108,6 +108,7 @@ class Result:
         (default ``\le`` for exact bounds, ``=`` for O(.) forms, ``:=`` for definitions).
     bounds: what kind of quantity it bounds, in words (results that bound the same kind are compared, and only
         those: e.g. ``"total variation distance"``).
+    cite: the BibTeX key of ``reference`` (:mod:`ditrates.citations`).
     """
 
     name: str
@@ -129,6 +130,7 @@ class Result:
     quantity: str = ""
     relation: str = ""
     bounds: str = ""
+    cite: str = "hu2024statistical"
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -246,7 +248,7 @@ class Result:
         for step in (h, -h):
             moved = dict(held, **{key: key_value * mpmath.exp(step)})
             r = resolve(moved, self.keys, strict=False, xi_reading=reading)
-            lns.append(self.evaluate_at(r, explicit=explicit).ln)
+            lns.append(self.evaluate_at(r, explicit=explicit).ln_exact)
         return float((lns[0] - lns[1]) / (2 * h))
 
     def solve_for(self, key: str, target, **values):

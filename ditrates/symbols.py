@@ -75,7 +75,7 @@ class Param:
 
     ``low``/``high`` bound the domain (``None`` = unbounded); ``open_low``/``open_high`` say whether the
     end point is excluded. ``cli`` is the command-line spelling (``--T0``), ``text`` the plain-text
-    spelling used in tables (``L_s+``).
+    spelling used in tables (``Ls``).
     """
 
     key: str
@@ -155,7 +155,7 @@ _ALL = [
     _p("mu", "mu", "step size of the discretised backward process (Cor. 3.2.1, Lemma F.9)"),
     # Corollary 3.2.1 and Assumption 2.3.
     _p("c0", "c_0", "smallest eigenvalue of E[h h^T] (Cor. 3.2.1)"),
-    _p("Ls", "L_{s_+}", "Lipschitz constant of the on-support score (Assumption 2.3)", text="L_s+"),
+    _p("Ls", "L_{s_+}", "Lipschitz constant L_{s+} of the on-support score (Assumption 2.3)"),
     # Baselines.
     _p("s", "s", "Besov smoothness of the density (Oko et al. 2023)"),
     _p("beta", "beta", "Hoelder index of the density (Hu et al. 2025, after Fu et al. 2024)"),

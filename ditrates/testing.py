@@ -98,7 +98,7 @@ def valid(name: str, values: Mapping, xi_reading: str = "auto") -> bool:
 def params(name: str, *, xi_reading: str = "auto", **fixed) -> st.SearchStrategy[dict]:
     """A strategy for parameter dicts that satisfy every condition of ``name`` (``fixed`` values kept).
 
-    Dimensions are integers with d dividing d0; eps lies in (0, 1); T0 <= min(c0, 1/L_s+) and
+    Dimensions are integers with d dividing d0; eps lies in (0, 1); T0 <= min(c0, 1/Ls) and
     T0 < T/2; n is log-uniform up to 10^12 (higher for :data:`LOG10_N_RANGES`). Hidden constants keep their
     default 1 unless fixed. With ``xi_reading="printed"``, eps also lies in the printed range of xi.
     """
@@ -116,7 +116,7 @@ def _describe(name: str, values: Mapping) -> str:
 def assert_within_bound(measured: float, name: str, **values) -> None:
     """Raise AssertionError unless ``measured <= bound`` (the bound with its hidden constants as given)."""
     ev = get(name).evaluate(**values)
-    if measured > 0 and mpmath.log(measured) > ev.ln:
+    if measured > 0 and mpmath.log(measured) > ev.ln_exact:
         raise AssertionError(f"{_describe(name, values)}: measured {measured:.6g} exceeds the bound {ev.text}")
 
 

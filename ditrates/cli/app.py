@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import os
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from ditrates import __version__
-from ditrates.errors import DitratesError
+from ditrates.errors import DitratesError, MissingValue
 
 EPILOG = "Exit codes: 0 ok, 1 a failed run, 2 bad input (one line on stderr)."
 
@@ -38,8 +39,18 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+class _ClosedPipe(Exception):
+    """The reader of stdout went away (``ditrates list | head -1``): not an error."""
+
+
 class Group(TyperGroup):
     """Runs click in non-standalone mode so that every error becomes one line on stderr."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # raised past click, which would turn it into exit code 1
+            raise _ClosedPipe() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -53,14 +64,19 @@ class Group(TyperGroup):
             _fail(e.format_message().replace("\n", " ") + hint)
         except ClickException as e:
             _fail(e.format_message().replace("\n", " "))
+        except MissingValue as e:
+            _fail(f"{e}: give --{e.key}" if e.key else str(e))
         except DitratesError as e:
             _fail(str(e).replace("\n", " "), e.exit_code)
         except typer.Abort:
             _fail("aborted", 130)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
-        except BrokenPipeError:
+        except (BrokenPipeError, _ClosedPipe):
+            sys.stdout = open(os.devnull, "w")  # nothing more can reach the closed pipe  # noqa: SIM115
             sys.exit(0)
+        except Exception as e:  # a bug: one line, not a traceback, and a distinct exit code
+            _fail(f"internal error ({type(e).__name__}: {e}); please report it with the command that caused it", 70)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -77,7 +93,7 @@ app = typer.Typer(
           "(Hu et al., NeurIPS 2024, arXiv 2407.01079).\n\nExample: ditrates bound --d0 16 --n 1e5"),
     epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -86,7 +102,7 @@ app = typer.Typer(
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Statistical rates and efficiency criteria of latent DiTs (arXiv 2407.01079)."""
@@ -96,7 +112,12 @@ def with_params(keys: Sequence[str]) -> Callable:
     """Add an option ``--KEY VALUE`` for each parameter key (help from :mod:`ditrates.symbols`), plus
     ``--set NAME=VALUE`` (repeatable) for any parameter; the command receives them as ``params`` (a dict
     of raw strings, parsed later by :func:`ditrates.defaults.resolve`)."""
+    from ditrates.defaults import doc
     from ditrates.symbols import PARAMS
+
+    def helptext(k: str) -> str:
+        p = PARAMS[k]
+        return f"{p.meaning}; {p.domain_text()}. [default: {doc(k) or 'none, give it'}]"
 
     def decorate(fn: Callable) -> Callable:
         sig = inspect.signature(fn)
@@ -106,7 +127,7 @@ def with_params(keys: Sequence[str]) -> Callable:
         extra = [
             inspect.Parameter(
                 f"p_{k}", inspect.Parameter.KEYWORD_ONLY, default=None,
-                annotation=Annotated[str | None, typer.Option(f"--{k}", help=f"{PARAMS[k].meaning}.",
+                annotation=Annotated[str | None, typer.Option(f"--{k}", help=helptext(k),
                                                               metavar="NUM", rich_help_panel="Parameters")])
             for k in keys
         ]
@@ -114,7 +135,8 @@ def with_params(keys: Sequence[str]) -> Callable:
             "p_set", inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[list[str] | None, typer.Option(
                 "--set", help="Set any parameter or hidden constant: --set NAME=VALUE (repeatable), e.g. "
-                "--set C_est=10.", metavar="NAME=VALUE", rich_help_panel="Parameters")]))
+                "--set C_est=10. A parameter given twice is refused.", metavar="NAME=VALUE",
+                rich_help_panel="Parameters")]))
 
         @functools.wraps(fn)
         def wrapper(**kwargs: Any):
@@ -123,12 +145,16 @@ def with_params(keys: Sequence[str]) -> Callable:
                 kwargs.pop(f"p_{k}", None)
             for item in kwargs.pop("p_set") or []:
                 name, sep, value = item.partition("=")
-                if not sep or not name.strip():
+                name = name.strip()
+                if not sep or not name:
                     raise DitratesError(f"--set expects NAME=VALUE, got {item!r}")
                 from ditrates.symbols import param
 
-                param(name.strip())  # unknown names fail here, with a suggestion
-                params[name.strip()] = value.strip()
+                param(name)  # unknown names fail here, with a suggestion
+                if name in params:
+                    raise DitratesError(f"{name} is given twice ({params[name]} and --set {name}={value.strip()}): "
+                                        "give it once")
+                params[name] = value.strip()
             return fn(params=params, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=own + extra)
@@ -137,14 +163,17 @@ def with_params(keys: Sequence[str]) -> Callable:
     return decorate
 
 
-def output_mode(json_: bool, latex_: bool = False) -> str:
-    if json_ and latex_:
-        raise DitratesError("choose one of --json and --latex")
-    return "json" if json_ else ("latex" if latex_ else "human")
+def output_mode(json_: bool, latex_: bool = False, csv_: bool = False) -> str:
+    """The output mode from the --json, --latex and --csv flags (at most one)."""
+    chosen = [m for m, on in (("json", json_), ("latex", latex_), ("csv", csv_)) if on]
+    if len(chosen) > 1:
+        raise DitratesError("choose one of " + " and ".join(f"--{m}" for m in chosen))
+    return chosen[0] if chosen else "human"
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-LatexOpt = Annotated[bool, typer.Option("--latex", help="LaTeX on stdout (for papers).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (with schema_version).")]
+LatexOpt = Annotated[bool, typer.Option("--latex", help="A LaTeX table on stdout (for papers; booktabs, tabularx).")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="The main table as CSV on stdout.")]
 ExplicitOpt = Annotated[bool, typer.Option(
     "--explicit", help="Multiply in the factors hidden by O~ that the proofs make explicit.")]
 class XiReading(str, enum.Enum):

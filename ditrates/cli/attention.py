@@ -9,13 +9,14 @@ are imported inside the commands only.
 
 from __future__ import annotations
 
-from pathlib import Path
+import sys
 from typing import Annotated
 
 import typer
 
 from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
-from ditrates.cli.output import Output
+from ditrates.cli.output import Output, output_path
+from ditrates.criteria.threshold import Temperature
 from ditrates.errors import DitratesError
 
 attention_app = typer.Typer(
@@ -26,16 +27,6 @@ app.add_typer(attention_app, name="attention")
 DEFAULT_L, DEFAULT_B = "1024,4096,16384,65536", "0.25,0.5,1,2,4"
 QUICK_L, QUICK_B = "1024,4096", "0.25,0.5,1"
 MIB = 1 << 20
-
-
-def _parse_list(text: str, name: str, integer: bool = False) -> list:
-    """``"1024,4096"`` -> ``[1024, 4096]`` (positive numbers, a bad item is one error line)."""
-    from ditrates.formatting import parse_number
-
-    items = [parse_number(item, integer=integer, name=name) for item in text.split(",") if item.strip()]
-    if not items or any(x <= 0 for x in items):
-        raise DitratesError(f"{name} must be a comma-separated list of positive numbers, got {text!r}")
-    return [int(x) if integer else float(x) for x in items]
 
 
 def _ms(seconds: float | None) -> str:
@@ -57,37 +48,29 @@ def _pow10(log10: float) -> str:
     return f"{10**log10:.3g}" if abs(log10) < 15 else format_log10(log10, 3)
 
 
-def _outcome(p) -> str:
-    """``wins``, ``loses: ...`` or, for a point that did not run, why."""
-    if p.status != "ran":
-        return p.status
-    if p.max_error > p.cost.delta_F:
-        return "loses: error > eps"
-    return "wins" if p.wins else "loses: slower"
 
 
-def _plot_kind(p) -> str:
-    """``wins``, ``loses`` or ``not run``."""
-    return "not run" if p.status != "ran" else ("wins" if p.wins else "loses")
 
 
 @attention_app.command("bench")
 def bench(
-    L: Annotated[str, typer.Option("--L", help="Sequence lengths, comma-separated.", metavar="N,N,...")
-                 ] = DEFAULT_L,
-    d: Annotated[int, typer.Option("--d", help="Head dimension d.", min=1)] = 8,
+    L: Annotated[str, typer.Option("--L", help="Sequence lengths, comma-separated integers >= 2.",
+                                   metavar="N,N,...")] = DEFAULT_L,
+    d: Annotated[int, typer.Option("--d", help="Head dimension d, an integer >= 1.", min=1, metavar="NUM")] = 8,
     B: Annotated[str, typer.Option(
-        "--B", help="Bounds on the entries of Q, K, V, comma-separated.", metavar="X,X,...")] = DEFAULT_B,
-    eps: Annotated[float, typer.Option("--eps", help="Target max-entry error of the output.", metavar="NUM")
-                   ] = 1e-3,
-    temperature: Annotated[str, typer.Option(
+        "--B", help="Bounds on the entries of Q, K, V, comma-separated positive numbers.", metavar="X,X,...")
+                 ] = DEFAULT_B,
+    delta_F: Annotated[float, typer.Option(
+        "--delta_F", help="Target max-entry error of the output, in (0, 1).", metavar="NUM")] = 1e-3,
+    temperature: Annotated[Temperature, typer.Option(
         "--temperature", help="Softmax temperature: none (kappa = 1, the paper) or 1/d (Alman-Song).",
-    )] = "none",
+    )] = Temperature.NONE,
     threads: Annotated[int | None, typer.Option(
-        "--threads", help="CPU threads for exact attention (default: torch's); the fast method uses one.",
-        min=1)] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random inputs.")] = 0,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Write the phase plot to this PNG.")] = None,
+        "--threads", help="CPU threads for exact attention [default: torch's]; the fast method uses one.",
+        min=1, metavar="NUM")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random inputs.", metavar="NUM")] = 0,
+    plot: Annotated[str | None, typer.Option(
+        "--plot", help="Write the phase plot to this .png/.svg/.pdf [default: no plot].", metavar="FILE")] = None,
     quick: Annotated[bool, typer.Option(
         "--quick", help=f"Small grid (L = {QUICK_L}, B = {QUICK_B}) and short timings: under a minute.",
     )] = False,
@@ -101,52 +84,56 @@ def bench(
     threads, the polynomial method on one of them (its products are memory-bound). The error is measured
     against float64 SDPA and set against the stated bound 2 delta/(1-delta) ||V||_max; memory is the rise of
     the peak RSS during one call. Nothing runs where r >= L. The phase summary gives, per L, the largest B at
-    which the fast method wins at the target error, against sqrt(log L).
+    which the fast method wins at the target error, against sqrt(log L). Ctrl-C prints what was measured.
 
-    Example: ditrates attention bench --L 1024,4096,16384,65536 --d 8 --B 0.25,0.5,1,2,4 --eps 1e-3
+    Example: ditrates attention bench --L 1024,4096,16384,65536 --d 8 --B 0.25,0.5,1,2,4 --delta_F 1e-3
     """
+    from ditrates.formatting import parse_list
+
     if quick:
         L, B = (QUICK_L if L == DEFAULT_L else L), (QUICK_B if B == DEFAULT_B else B)
-    Ls, Bs = _parse_list(L, "--L", integer=True), _parse_list(B, "--B")
-    if any(n < 2 for n in Ls):
-        raise DitratesError(f"--L values must be at least 2, got {L}")
-    if not 0 < eps < 1:
-        raise DitratesError(f"--eps must be in (0, 1), got {eps}")
-    if plot is not None and not plot.parent.is_dir():
-        raise DitratesError(f"--plot: directory {plot.parent} does not exist")
+    Ls, Bs = parse_list(L, "--L", integer=True, low=2), parse_list(B, "--B", low=0, open_low=True)
+    if not 0 < delta_F < 1:
+        raise DitratesError(f"--delta_F must be in (0, 1), got {delta_F}")
+    path = output_path(plot, (".png", ".svg", ".pdf"), "--plot")  # checked before any work
     import torch
 
     from ditrates.experiments import attention as at
+    from ditrates.experiments import phase
 
-    if temperature not in at.TEMPERATURES:
-        raise DitratesError(f"--temperature must be 'none' or '1/d', got {temperature!r}")
     if threads:
         torch.set_num_threads(threads)
-    kappa, budget = at.kappa_for(temperature, d), (0.2 if quick else 1.0)
+    kappa, budget = float(temperature.kappa(d)), (0.2 if quick else 1.0)
     generator = torch.Generator().manual_seed(seed)
     out = Output(output_mode(json_))
-    points = []
-    with out.progress(len(Ls) * (1 + len(Bs)), "attention bench") as advance:
-        for n in Ls:
-            exact = at.time_exact(n, d, kappa, generator, budget)
-            advance(description=f"L = {n}")
-            for b in Bs:
-                points.append(at.bench_point(exact, b, kappa, eps, generator, budget))
-                advance()
-    phase = _phase(points, Ls, d, temperature, eps)
-    if plot is not None:
-        _phase_plot(plot, points, phase, d, kappa, eps, temperature)
+    points, interrupted = [], False
+    try:
+        with out.progress(len(Ls) * (1 + len(Bs)), "attention bench") as advance:
+            for n in Ls:
+                exact = at.time_exact(n, d, kappa, generator, budget)
+                advance(description=f"L = {n}")
+                for b in Bs:
+                    points.append(at.bench_point(exact, b, kappa, delta_F, generator, budget))
+                    advance()
+    except KeyboardInterrupt:
+        interrupted = True
+    done = sorted({p.cost.L for p in points})
+    rows = phase.phase_rows(points, done, d, temperature, delta_F)
+    if path is not None and points:
+        phase.phase_plot(path, points, rows, d, kappa, delta_F, temperature)
     if out.mode == "json":
-        out.json({"command": "attention bench", "params": {"L": Ls, "d": d, "B": Bs, "eps": eps,
-                                                           "temperature": temperature, "kappa": kappa,
-                                                           "threads": torch.get_num_threads(), "seed": seed},
+        out.json({"command": "attention bench", "interrupted": interrupted,
+                  "params": {"L": Ls, "d": d, "B": Bs, "delta_F": delta_F, "temperature": temperature.value,
+                             "kappa": kappa, "threads": torch.get_num_threads(), "seed": seed},
                   "points": [_json_safe(p.to_dict()) for p in points],
-                  "phase": [_json_safe(r) for r in phase],
-                  "plot": str(plot) if plot else None})
-        return
-    _print_bench(out, points, phase, d, kappa, eps, temperature, torch.get_num_threads())
-    if plot is not None:
-        out.note(f"phase plot written to {plot}")
+                  "phase": [_json_safe(r) for r in rows], "plot": str(path) if path and points else None})
+    else:
+        _print_bench(out, points, rows, d, kappa, delta_F, temperature, torch.get_num_threads())
+        if path is not None and points:
+            out.note(f"phase plot written to {path}")
+    if interrupted:
+        sys.stderr.write(f"interrupted: {len(points)} of {len(Ls) * len(Bs)} grid points measured (printed above)\n")
+        raise typer.Exit(130)
 
 
 def _json_safe(row: dict) -> dict:
@@ -155,31 +142,12 @@ def _json_safe(row: dict) -> dict:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
-def _phase(points, Ls: list[int], d: int, temperature: str, eps: float) -> list[dict]:
-    """Per L: sqrt(ln L), the threshold in B (sqrt(kappa d) B = sqrt(ln L)), the flop model's largest B with
-    r < L, the largest measured B at which the fast method wins, and log10(r / L) on the threshold itself
-    (d = round(ln L), B = sqrt(ln L / (kappa d)))."""
-    import math
-
-    from ditrates.criteria.cost import polynomial_cost
-    from ditrates.experiments.attention import kappa_for, largest_winning_B, predicted_largest_B
-
-    kappa, best, rows = kappa_for(temperature, d), largest_winning_B(points), []
-    for n in Ls:
-        d_th = max(1, round(math.log(n)))
-        k_th = kappa_for(temperature, d_th)
-        at_threshold = polynomial_cost(n, d_th, math.sqrt(math.log(n) / (k_th * d_th)), k_th, eps)
-        rows.append({"L": n, "sqrt_log_L": math.sqrt(math.log(n)),
-                     "threshold_B": math.sqrt(math.log(n) / (kappa * d)),
-                     "predicted_largest_B": predicted_largest_B(n, d, kappa, eps),
-                     "measured_largest_B": best.get(n),
-                     "log10_r_over_L_at_threshold": -at_threshold.log10_speedup})
-    return rows
 
 
-def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, temperature: str,
+def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, temperature: Temperature,
                  threads: int) -> None:
     import ditrates
+    from ditrates.experiments.phase import outcome
     from ditrates.formatting import format_number
 
     criterion = ditrates.get("inference-almost-linear")
@@ -192,9 +160,10 @@ def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, t
                      _pow10(c.log10_speedup), _ms(p.exact.seconds), _ms(p.fast_seconds),
                      "-" if p.speedup is None else f"{p.speedup:.3g}",
                      _mib(p.exact.memory), _mib(p.fast_memory),
-                     _sci(p.max_error), _sci(p.bound), _outcome(p)])
+                     _sci(p.max_error), _sci(p.bound), outcome(p)])
     out.line(f"Exact (torch SDPA, {threads} threads) vs polynomial attention (1 thread): d = {d}, "
-             f"temperature {temperature} (kappa = {format_number(kappa)}), eps = {format_number(eps)}, float32")
+             f"temperature {temperature.value} (kappa = {format_number(kappa)}), delta_F = {format_number(eps)}, "
+             "float32")
     out.table(["L", "B", "rho", "g", "r", "pred L/r", "exact ms", "fast ms", "speedup", "exact MiB",
                "fast MiB", "max err", "bound", "result"], rows,
               justify=["right"] * 13 + ["left"],
@@ -216,91 +185,5 @@ def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, t
              "rank exceeds L at every practical L, so the fast method wins only well below it.")
 
 
-def _phase_plot(path: Path, points, phase, d: int, kappa: float, eps: float, temperature: str) -> None:
-    """Grid points (won / lost / not run), the measured and predicted largest winning B, and the threshold
-    sqrt(ln L / (kappa d)), against L."""
-    import math
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-
-    from ditrates.experiments.attention import predicted_largest_B
-
-    Ls = [r["L"] for r in phase]
-    fine = [2 ** (k / 4) for k in range(int(4 * math.log2(min(Ls))), int(4 * math.log2(max(Ls))) + 1)]
-    fig, ax = plt.subplots(figsize=(8.4, 4.6), dpi=120)
-    ax.plot(fine, [math.sqrt(math.log(n) / (kappa * d)) for n in fine], ":", color="k",
-            label=r"threshold $\sqrt{\kappa d}\,B = \sqrt{\ln L}$")
-    ax.plot(fine, [predicted_largest_B(round(n), d, kappa, eps) for n in fine], "--", color="tab:blue",
-            label="predicted: largest B with r < L")
-    for kind, marker, colour in (("wins", "o", "tab:green"), ("loses", "x", "tab:red"),
-                                 ("not run", ".", "0.6")):
-        sel = [p for p in points if _plot_kind(p) == kind]
-        ax.scatter([p.cost.L for p in sel], [p.cost.B for p in sel], marker=marker, color=colour,
-                   label=f"grid: {kind}" + (" (r >= L)" if kind == "not run" else ""), zorder=3)
-    won = [(r["L"], r["measured_largest_B"]) for r in phase if r["measured_largest_B"] is not None]
-    if won:
-        ax.plot(*zip(*won, strict=True), "-", color="tab:green", label="measured: largest winning B")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_yticks(sorted({p.cost.B for p in points}))
-    ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-    ax.set(xlabel="sequence length L", ylabel="bound B on the entries of Q, K, V",
-           title=f"Where the polynomial method beats exact attention\n(d = {d}, temperature {temperature}, "
-                 f"max error {eps:g}, float32)")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    ax.grid(True, which="major", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
-def measure_command(
-    run: Annotated[Path, typer.Argument(help="A run directory written by 'ditrates experiment run'.")],
-    json_: JsonOpt = False,
-    n: Annotated[int, typer.Option("--n", help="Number of noised data points (x_t, t) to run.", min=1)] = 256,
-) -> None:
-    """Max-entry norms of W_K A1, W_Q A2 and W_OV A3 in a trained model, per layer, against sqrt(log L).
-
-    Draws n data points x_0, noises them to x_t with t ~ Unif[T0, T] (the training distribution), runs the
-    model once and reads every attention layer's k(X), q(X) and per-head W_O^i v_i(X). B is their max; the
-    verdict is Prop. 4.2's at (L, d = head dim, B, kappa = the layer's softmax scale).
-
-    Example: ditrates criteria measure runs/n-sweep/<run>
-    """
-    if not (run / "config.json").is_file() or not (run / "model.pt").is_file():
-        raise DitratesError(f"{run} is not a finished run (no config.json and model.pt); "
-                            "train one with 'ditrates experiment run'")
-    import torch
-
-    from ditrates.experiments.model import load_run
-    from ditrates.experiments.norms import attention_max_norms
-    from ditrates.experiments.train import dsm_batch
-
-    model, config, data = load_run(run)
-    generator = torch.Generator().manual_seed(0)
-    x0 = data.sample(n, generator).to(torch.float32)
-    xt, t, _ = dsm_batch(x0, config["T0"], config["T"], generator)
-    layers = attention_max_norms(model, xt, t)
-    if not layers:
-        raise DitratesError(f"the model in {run} has no attention layer that ditrates can read")
-    out = Output(output_mode(json_))
-    if out.mode == "json":
-        out.json({"command": "criteria measure", "run": str(run), "n": n,
-                  "layers": [layer.to_dict() for layer in layers]})
-        return
-    out.line(f"Attention norms of {run} over {n} noised data points "
-             f"(t ~ Unif[{config['T0']}, {config['T']}])")
-    out.table(["layer", "L", "d", "kappa", "||W_K A1||", "||W_Q A2||", "||W_OV A3||", "B", "sqrt(ln L)",
-               "rho", "side"],
-              [[m.name, m.L, m.d, f"{m.kappa:.3g}", f"{m.k_max:.3g}", f"{m.q_max:.3g}", f"{m.ov_max:.3g}",
-                f"{m.B:.3g}", f"{m.sqrt_log_L:.3g}", f"{m.ratio:.3g}", m.verdict.split(":")[0]]
-               for m in layers],
-              justify=["left"] + ["right"] * 9 + ["left"],
-              caption="max-entry norms; W_OV A3 per head (W_O^i W_V^i); rho = sqrt(kappa d) B / sqrt(ln L)")
-    worst = max(layers, key=lambda m: m.ratio)
-    out.line(f"Verdict (worst layer, {worst.name}): {worst.verdict}")

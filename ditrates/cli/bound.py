@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ditrates.cli.app import (
+    CsvOpt,
     ExplicitOpt,
     JsonOpt,
     LatexOpt,
@@ -47,7 +48,7 @@ def result_rows(report) -> list[list[str]]:
             note.append(f"VACUOUS: > {format_number(mpmath.exp(row.trivial_ln))} ({r.trivial_reason})")
         if r.name == "network-size":
             note.append("blocks; norms: ditrates show network-size")
-        rows.append([r.name, r.source, row.text, format_number(row.log10, 4), r.order_for(row.reading).text(),
+        rows.append([r.name, r.source, row.text, format_number(row.log10_exact, 4), r.order_for(row.reading).text(),
                      reading, "; ".join(note)])
     return rows
 
@@ -61,7 +62,7 @@ def render(out: Output, report, keys, title: str) -> None:
     consts = [k for k in report.resolved.values if k not in keys]
     out.table(["result", "source", "bound", "log10", "order", "xi", "note"], result_rows(report), title=title,
               caption="hidden constants (O(.)): " + ", ".join(f"{k} = {format_number(report.resolved.values[k])}"
-                                                          for k in sorted(consts)))
+                                                          for k in sorted(consts)), primary=True)
 
 
 def exit_code(report) -> int:
@@ -78,6 +79,7 @@ def bound(
     xi_reading: XiReadingOpt = XiReading.auto,
     json_: JsonOpt = False,
     latex_: LatexOpt = False,
+    csv_: CsvOpt = False,
 ) -> None:
     """Evaluate every statistical rate of the paper at the given numbers.
 
@@ -94,7 +96,7 @@ def bound(
     from ditrates import report as report_
     from ditrates.registry import names
 
-    out = Output(output_mode(json_, latex_))
+    out = Output(output_mode(json_, latex_, csv_))
     rep = report_.evaluate(names("statistical"), with_preset(params, preset), explicit=explicit,
                            xi_reading=xi_reading.value)
     if out.mode == "json":
@@ -102,7 +104,7 @@ def bound(
     elif out.mode == "latex":
         from ditrates.latex import values_table
 
-        out.latex(values_table(rep.evaluations, caption=HEADER))
+        out.latex(values_table(rep.rows, caption=HEADER, label="ditrates:bound"))
     else:
         out.line(HEADER)
         render(out, rep, STAT_KEYS, "Bounds" + (" (explicit factors)" if explicit else ""))
@@ -126,6 +128,8 @@ def compare(
     explicit: ExplicitOpt = False,
     xi_reading: XiReadingOpt = XiReading.auto,
     json_: JsonOpt = False,
+    latex_: LatexOpt = False,
+    csv_: CsvOpt = False,
 ) -> None:
     """Set the DiT rates beside Chen et al. 2023 (ReLU score networks), Oko et al. 2023 and Hu et al. 2025.
 
@@ -141,7 +145,7 @@ def compare(
     from ditrates.formatting import format_number
     from ditrates.registry import get
 
-    out = Output(output_mode(json_))
+    out = Output(output_mode(json_, latex_, csv_))
     params = with_preset(params, preset)
     rep = report_.evaluate(COMPARE, params, explicit=explicit, xi_reading=xi_reading.value)
     T = rep.resolved.values.get("T")
@@ -161,6 +165,14 @@ def compare(
                   "comparisons": [{"a": a, "b": b, "crossings": [c.to_dict() for c in cs], "no_crossing": none}
                                   for (a, b), (cs, none) in found.items()]})
         return
+    if out.mode == "latex":
+        from ditrates.latex import tex_escape, values_table
+
+        sentences = [line for cs, none in found.values() for line in ([c.describe() for c in cs] or [none])]
+        out.latex(values_table(rep.rows, caption="DiT rates beside the baselines (Hu et al., NeurIPS 2024)",
+                               label="ditrates:compare")
+                  + "\n\n" + "\n\n".join(tex_escape(s) + "." for s in sentences))
+        return
     out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers, on equal terms")
     from ditrates.report import param_rows
 
@@ -169,11 +181,15 @@ def compare(
     rows = result_rows(rep)
     for row, slope in zip(rows, slopes, strict=True):
         row.insert(5, "" if slope is None else f"{slope:+.3f}")
+    if out.mode == "csv":
+        out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note", "bounds"],
+                  [[*row, r.result.bounds] for row, r in zip(rows, rep.rows, strict=True)], primary=True)
+        return
     for kind in dict.fromkeys(r.result.bounds for r in rep.rows):
         out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note"],
                   [row for row, r in zip(rows, rep.rows, strict=True) if r.result.bounds == kind],
                   title=kind[0].upper() + kind[1:])
-        for (a, b), (cs, none) in found.items():
+        for (a, _), (cs, none) in found.items():
             if get(a).bounds == kind:
                 for line in [c.describe() for c in cs] or [none]:
                     out.line("  " + line + ".")

@@ -2,116 +2,131 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
-import mpmath
 import typer
 
-from ditrates.cli import attention
-from ditrates.cli.app import EPILOG, JsonOpt, PresetOpt, app, output_mode, with_params
+from ditrates.cli.app import EPILOG, CsvOpt, JsonOpt, LatexOpt, PresetOpt, app, output_mode, with_params
 from ditrates.cli.output import Output
+from ditrates.criteria.threshold import Temperature
 from ditrates.errors import DitratesError
 
 criteria_app = typer.Typer(epilog=EPILOG)
 app.add_typer(criteria_app, name="criteria")
-if hasattr(attention, "measure_command"):
-    criteria_app.command("measure")(attention.measure_command)
 
-TEMPERATURES = ("none", "1/d")
+KEYS = ("L", "d", "B", "delta_F")
 
 
 @criteria_app.callback(invoke_without_command=True)
-@with_params(("L", "d", "B"))
+@with_params(KEYS)
 def criteria(
     ctx: typer.Context,
     params: dict,
-    temperature: Annotated[str, typer.Option(
-        "--temperature", help="Softmax temperature: none (the paper) or 1/d (Alman-Song).")] = "none",
-    eps: Annotated[str | None, typer.Option(
-        "--eps", help="Target max-entry error of the attention output (default 1/L).", metavar="NUM")] = None,
+    temperature: Annotated[Temperature, typer.Option(
+        "--temperature", help="Softmax temperature: none (the paper's Sec. 4, kappa = 1) or 1/d (Alman-Song).")]
+    = Temperature.NONE,
     preset: PresetOpt = None,
     json_: JsonOpt = False,
+    latex_: LatexOpt = False,
+    csv_: CsvOpt = False,
 ) -> None:
     """Place (L, d, B) on a side of the sqrt(log L) threshold, and cost the polynomial method there.
 
     B bounds the entries of W_K A1, W_Q A2 and W_OV A3 (Gamma in Thm 4.1). Reports Prop. 4.1 (hardness),
     Prop. 4.2 (inference) and Thm 4.1 (training), the Taylor degree and feature rank that reach the target
-    error, the predicted speedup L/r and the crossover length.
+    error delta_F (default 1/L) of the attention output, the predicted speedup L/r and the crossover length.
 
     Example: ditrates criteria --L 4096 --d 8 --B 1.2 --temperature 1/d
     """
     if ctx.invoked_subcommand is not None:
+        if params or preset or json_ or latex_ or csv_ or temperature is not Temperature.NONE:
+            raise DitratesError(f"the options of 'ditrates criteria' do not apply to 'criteria "
+                                f"{ctx.invoked_subcommand}': give them after the subcommand, or leave them out")
         return
-    from ditrates.criteria.cost import crossover_length, polynomial_cost
-    from ditrates.formatting import format_number
-    from ditrates.registry import preset as get_preset
+    from ditrates.criteria.summary import summarize
 
     if preset:
+        from ditrates.registry import preset as get_preset
+
         p = get_preset(preset)
         params = {"L": str(p.L), "d": str(p.d), **params}
     for key in ("L", "d", "B"):
         if key not in params:
             raise DitratesError(f"give --{key} (e.g. ditrates criteria --L 4096 --d 8 --B 1.2)")
-    if temperature not in TEMPERATURES:
-        raise DitratesError(f"--temperature must be 'none' or '1/d', got {temperature!r}")
-    from ditrates import report
-    from ditrates.errors import ConditionError
-    from ditrates.registry import names
-
-    if temperature == "1/d" and "kappa" not in params:
-        from ditrates.defaults import resolve
-
-        params["kappa"] = 1 / mpmath.mpf(resolve({"d": params["d"]}, ["d"]).values["d"])  # d checked first
-    if eps is not None:
-        params["delta_F"] = eps
-    rep = report.evaluate(names("computational"), params)
-    if rep.failures:  # the criteria share their conditions: they fail together
-        raise ConditionError(rep.failures[0].message)
-    resolved, evs = rep.resolved, rep.evaluations
-    v = resolved.values
-    L, d, B, kappa = int(v["L"]), int(v["d"]), float(v["B"]), float(v["kappa"])
-    delta_F = float(v["delta_F"]) if eps is not None else None  # else 1/L, which the cost model follows
-    cost = polynomial_cost(L, d, B, kappa, delta_F)
-    cross = crossover_length(d, B, kappa, delta_F)
-    out = Output(output_mode(json_))
-    first = evs[0]
-    parts = {p.key: float(10 ** lg) for p, lg in ((p, first.part(p.key)) for p, _ in first.parts)}
-    cost_rows = [
-        ["beta = kappa d B^2", format_number(cost.beta), "largest |kappa <q, k>|"],
-        ["relative error per entry", format_number(cost.rel_err), "delta_F / (2 B + delta_F)"],
-        ["Taylor degree g", str(cost.degree), "smallest g with e^(2 beta) beta^(g+1)/(g+1)! <= it"],
-        ["feature rank r = C(d+g, g)", str(cost.rank) if cost.rank else f"10^{cost.log10_rank:.1f}", ""],
-        ["flops, polynomial method", f"10^{cost.log10_fast_flops:.2f}", "2 L r d"],
-        ["flops, exact attention", f"10^{cost.log10_exact_flops:.2f}", "2 L^2 d"],
-        ["predicted speedup L / r", format_number(cost.speedup) if cost.speedup else f"10^{cost.log10_speedup:.1f}",
-         "2 L^2 d (exact) over 2 L r d (polynomial)"],
-        ["crossover L", format_number(cross) if cross else "none below 2^4096",
-         "smallest L with 2 L r d < 2 L^2 d" + (" (r grows with L at delta_F = 1/L)" if delta_F is None else "")],
-    ]
+    s = summarize(params, temperature)
+    out = Output(output_mode(json_, latex_, csv_))
+    verdicts = [[ev.result.name, ev.result.source, ev.verdict] for ev in s.rows]
     if out.mode == "json":
-        from ditrates.formatting import json_number
-
-        out.json({"command": "criteria", "params": {k: json_number(x) for k, x in v.items()},
-                  "defaults": resolved.reasons, "temperature": temperature,
-                  "results": [ev.to_dict() for ev in evs], "parts": parts,
-                  "cost": {"beta": cost.beta, "rel_err": cost.rel_err, "degree": cost.degree, "rank": cost.rank,
-                           "log10_rank": cost.log10_rank, "log10_speedup": cost.log10_speedup,
-                           "crossover_L": cross}})
+        out.json({"command": "criteria", **s.to_dict()})
         return
-    out.line(f"Section 4 criteria at L = {L}, d = {d}, B = {format_number(v['B'])}, "
-             f"temperature {temperature} (kappa = {format_number(v['kappa'])})")
-    out.table(["quantity", "value", "what"],
-              [["sqrt(ln L)", format_number(parts["threshold"] / float(v["C_b"])), "the threshold (C_b = 1)"],
-               ["B_eff = sqrt(kappa d) B", format_number(parts["B_eff"]), "Alman-Song's bound after rescaling"],
-               ["rho = B_eff / (C_b sqrt ln L)", format_number(first.value), "< 1 on the efficient side"],
-               ["d / (C_d ln L)", format_number(parts["d/log L"]), "<= 1 for d = O(log L)"],
-               ["B / sqrt(ln L), as printed", format_number(parts["B/sqrt(log L) as printed"]),
-                "the paper's literal reading"]],
-              title="Threshold")
-    out.table(["result", "source", "verdict"], [[ev.result.name, ev.result.source, ev.verdict] for ev in evs],
-              title="Verdicts")
-    out.table(["polynomial method", "value", "how"], cost_rows, title="Cost of the fast algorithm (Taylor bound)")
-    if cost.log10_speedup <= 0:
-        out.line(f"  The rank r exceeds L = {L}: the polynomial method cannot beat exact attention here.")
-    out.line("  Asymptotic criteria: o(sqrt(log L)) and O(log L) are limits in L; the verdict uses C_b = C_d = 1 "
-             "(--set C_b=... to change).")
+    if out.mode == "latex":
+        from ditrates.latex import text_table
+
+        out.latex("\n\n".join([
+            text_table(["quantity", "value", "what"], s.threshold_rows(), "Section 4 threshold", "ditrates:threshold"),
+            text_table(["result", "source", "verdict"], verdicts, "Section 4 verdicts", "ditrates:verdicts"),
+            text_table(["polynomial method", "value", "how"], s.cost_rows(), "Cost of the fast algorithm",
+                       "ditrates:cost")]))
+        return
+    from ditrates.formatting import format_number
+
+    v = s.values
+    out.line(f"Section 4 criteria at L = {format_number(v['L'])}, d = {format_number(v['d'])}, "
+             f"B = {format_number(v['B'])}, kappa = {format_number(v['kappa'])} "
+             + ("(temperature 1/d)" if temperature is Temperature.INV_D else
+                "(given)" if "kappa" in params else "(no temperature, as in the paper)"))
+    out.table(["quantity", "value", "what"], s.threshold_rows(), title="Threshold")
+    out.table(["result", "source", "verdict"], verdicts, title="Verdicts", primary=True)
+    out.table(["polynomial method", "value", "how"], s.cost_rows(), title="Cost of the fast algorithm (Taylor bound)")
+    for line in s.notes():
+        out.line("  " + line)
+
+
+@criteria_app.command("measure")
+def measure(
+    run: Annotated[Path, typer.Argument(help="A run directory written by 'ditrates experiment run'.",
+                                        metavar="RUN")],
+    json_: JsonOpt = False,
+    n: Annotated[int, typer.Option("--n", help="Number of noised data points (x_t, t) to run.", min=1)] = 256,
+) -> None:
+    """Max-entry norms of W_K A1, W_Q A2 and W_OV A3 in a trained model, per layer, against sqrt(log L).
+
+    Draws n data points x_0, noises them to x_t with t ~ Unif[T0, T] (the training distribution), runs the
+    model once and reads every attention layer's k(X), q(X) and per-head W_O^i v_i(X). B is their max; the
+    verdict is Prop. 4.2's at (L, d = head dim, B, kappa = the layer's softmax scale).
+
+    Example: ditrates criteria measure runs/n-sweep/<run>
+    """
+    if not (run / "config.json").is_file() or not (run / "model.pt").is_file():
+        raise DitratesError(f"{run} is not a finished run (no config.json and model.pt); "
+                            "train one with 'ditrates experiment run'")
+    import torch
+
+    from ditrates.experiments.model import load_run
+    from ditrates.experiments.norms import attention_max_norms
+    from ditrates.experiments.train import dsm_batch
+
+    model, config, data = load_run(run)
+    generator = torch.Generator().manual_seed(0)
+    x0 = data.sample(n, generator).to(torch.float32)
+    xt, t, _ = dsm_batch(x0, config["T0"], config["T"], generator)
+    layers = attention_max_norms(model, xt, t)
+    if not layers:
+        raise DitratesError(f"the model in {run} has no attention layer that ditrates can read")
+    out = Output(output_mode(json_))
+    if out.mode == "json":
+        out.json({"command": "criteria measure", "run": str(run), "n": n,
+                  "layers": [layer.to_dict() for layer in layers]})
+        return
+    out.line(f"Attention norms of {run} over {n} noised data points "
+             f"(t ~ Unif[{config['T0']}, {config['T']}])")
+    out.table(["layer", "L", "d", "kappa", "||W_K A1||", "||W_Q A2||", "||W_OV A3||", "B", "sqrt(ln L)",
+               "rho", "side"],
+              [[m.name, m.L, m.d, f"{m.kappa:.3g}", f"{m.k_max:.3g}", f"{m.q_max:.3g}", f"{m.ov_max:.3g}",
+                f"{m.B:.3g}", f"{m.sqrt_log_L:.3g}", f"{m.ratio:.3g}", m.verdict.split(":")[0]]
+               for m in layers],
+              justify=["left"] + ["right"] * 9 + ["left"],
+              caption="max-entry norms; W_OV A3 per head (W_O^i W_V^i); rho = sqrt(kappa d) B / sqrt(ln L)")
+    worst = max(layers, key=lambda m: m.ratio)
+    out.line(f"Verdict (worst layer, {worst.name}): {worst.verdict}")

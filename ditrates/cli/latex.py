@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ditrates.cli.app import PresetOpt, XiReading, XiReadingOpt, app, with_params
 from ditrates.cli.bound import STAT_KEYS, with_preset
-from ditrates.errors import DitratesError
+from ditrates.cli.output import output_path, write_output
 
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.")]
-
-
-def _write(text: str, path: Path | None) -> None:
-    if path is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        path.write_text(text)
-    except OSError as e:
-        raise DitratesError(f"cannot write {path}: {e.strerror}") from None
-    typer.echo(f"wrote {path}", err=True)
+OutOpt = Annotated[str | None, typer.Option(
+    "-o", "--output", help="Write to this .tex file (- for stdout) [default: stdout].", metavar="FILE")]
 
 
 @app.command("latex")
-@with_params(STAT_KEYS + ("s", "B", "kappa", "delta_F"))
+@with_params(STAT_KEYS + ("s", "beta", "B", "kappa", "delta_F"))
 def latex_(
-    names: Annotated[list[str] | None, typer.Argument(help="Result names (all when none are given).")] = None,
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Result names or numbers, e.g. score-estimation or 'Theorem 3.2' [default: all].")] = None,
     params: dict | None = None,
-    macros: Annotated[bool, typer.Option("--macros", help="Add \\newcommand macros for the results and symbols.")]
+    macros: Annotated[bool, typer.Option(
+        "--macros", help="Only \\newcommand macros for the results and symbols: a file to \\input in the preamble.")]
     = False,
-    values: Annotated[bool, typer.Option("--values", help="Add a tabular of the results evaluated at the given "
-                                                          "parameters (e.g. --d0 16 --n 1e5).")] = False,
+    values: Annotated[bool, typer.Option(
+        "--values", help="Add a table of the results evaluated at the given parameters (e.g. --d0 16 --n 1e5); "
+        "results that need a parameter not given (B for the criteria) are left out.")] = False,
     standalone: Annotated[bool, typer.Option("--standalone", help="A complete document for pdflatex.")] = False,
     preset: PresetOpt = None,
     xi_reading: XiReadingOpt = XiReading.auto,
@@ -42,41 +34,52 @@ def latex_(
     """LaTeX for the named results: an equation with \\label{ditrates:NAME}, its conditions and source.
 
     The formulas are printed from the same sympy objects that ditrates evaluates. Packages needed:
-    amsmath, amssymb.
+    amsmath, amssymb, and booktabs and tabularx for --values.
 
     Example: ditrates latex score-estimation xi --values --d0 16 --n 1e5 --standalone -o rates.tex
     """
-    from ditrates import latex
+    from ditrates import latex, report
+    from ditrates.errors import DitratesError
     from ditrates.registry import get
     from ditrates.registry import names as all_names
 
+    path = output_path(output, (".tex",), "--output")
+    if macros and (values or standalone):
+        raise DitratesError("--macros writes only the \\newcommand macros (for the preamble): leave out --values and "
+                            "--standalone, or drop --macros")
     results = [get(n) for n in (names or all_names())]
-    parts = []
     if macros:
-        parts.append(latex.macros(results))
-    parts += [latex.block(r) for r in results]
+        write_output(path or "-", latex.macros(results))
+        return
+    parts = [latex.block(r) for r in results]
     if values:
-        from ditrates import report
-
-        rep = report.evaluate([r.name for r in results], with_preset(params or {}, preset), xi_reading=xi_reading.value)
-        parts.append(latex.values_table(rep.evaluations))
+        rep = report.evaluate([r.name for r in results], with_preset(params or {}, preset),
+                              xi_reading=xi_reading.value, missing="skip")
+        parts.append(latex.values_table(rep.rows, caption="Bounds of Hu et al. (NeurIPS 2024) evaluated by ditrates"))
+        if rep.skipped:
+            left = sorted({k for _, k in rep.skipped})
+            parts.append(f"% not evaluated (no value for {', '.join(left)}): "
+                         + ", ".join(dict.fromkeys(n for n, _ in rep.skipped)))
     body = "\n\n".join(parts)
-    _write(latex.document(body, "ditrates: formulas from Hu et al. 2024") if standalone else body, output)
+    write_output(path or "-", latex.document(body, "ditrates: formulas from Hu et al. 2024") if standalone else body)
 
 
 @app.command()
 def sheet(
-    output: Annotated[Path, typer.Option("-o", "--output", help="The PDF to write.")] = Path("rates.pdf"),
-    tex: Annotated[bool, typer.Option("--tex", help="Also keep the .tex source beside the PDF.")] = False,
+    output: Annotated[str, typer.Option(
+        "-o", "--output", help="The rate sheet: a .pdf (compiled with pdflatex) or its .tex source (- for the "
+        "source on stdout).", metavar="FILE")] = "rates.pdf",
 ) -> None:
-    """Typeset every result on one PDF rate sheet (needs pdflatex), as a handout.
+    """Typeset every result on one rate sheet, as a handout: a PDF (needs pdflatex) or its LaTeX source.
 
     Example: ditrates sheet -o rates.pdf
     """
     from ditrates import latex
 
+    path = output_path(output, (".pdf", ".tex"), "--output")
     source = latex.rate_sheet()
-    pdf = latex.compile_pdf(source, output)
-    if tex:
-        output.with_suffix(".tex").write_text(source)
-    typer.echo(f"wrote {pdf}", err=True)
+    if path == "-" or path.suffix.lower() == ".tex":
+        write_output(path, source)
+        return
+    latex.compile_pdf(source, path)
+    typer.echo(f"wrote {path}", err=True)

@@ -16,6 +16,9 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ditrates.errors import DitratesError
 
 SCHEMA_VERSION = 1
 PAPER_ID = "arXiv:2407.01079"
@@ -43,11 +46,18 @@ def _console(stderr: bool = False, plain: bool = False):
                    highlight=False, width=_width(tty), soft_wrap=False, emoji=False)
 
 
+MODES = ("human", "json", "latex", "csv")
+
+
 class Output:
-    """Renders a command's data in the mode the user asked for (``human``, ``json`` or ``latex``)."""
+    """Renders a command's data in the mode the user asked for (``human``, ``json``, ``latex`` or ``csv``).
+
+    In ``csv`` mode only the tables marked ``primary`` are written (one CSV table, header first); lines for
+    people are left out.
+    """
 
     def __init__(self, mode: str = "human"):
-        if mode not in ("human", "json", "latex"):
+        if mode not in MODES:
             raise ValueError(mode)
         self.mode = mode
         self._out = None
@@ -67,8 +77,17 @@ class Output:
 
     # -- data (stdout) -------------------------------------------------------------------------------
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
-              caption: str | None = None, justify: Sequence[str] | None = None, header: bool = True) -> None:
-        """A rich table (human mode)."""
+              caption: str | None = None, justify: Sequence[str] | None = None, header: bool = True,
+              primary: bool = False) -> None:
+        """A rich table (human mode), or CSV for a ``primary`` table in csv mode."""
+        if self.mode == "csv":
+            if primary:
+                import csv
+
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows([[str(x) for x in r] for r in rows])
+            return
         from rich import box
         from rich.table import Table
         from rich.text import Text
@@ -84,8 +103,9 @@ class Output:
         self.out.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
 
     def line(self, text: str = "", style: str | None = None) -> None:
-        """A line of text for people (stdout)."""
-        self.out.print(text, style=style, markup=False, soft_wrap=True)
+        """A line of text for people (stdout; not in csv mode)."""
+        if self.mode != "csv":
+            self.out.print(text, style=style, markup=False, soft_wrap=True)
 
     def json(self, data: dict) -> None:
         """Machine-readable output: one JSON document with ``schema_version`` first."""
@@ -114,3 +134,45 @@ class Output:
                 bar.update(task, advance=n, **({"description": description} if description else {}))
 
             yield advance
+
+
+STDOUT = "-"
+"""An output path of ``-`` means standard output."""
+
+
+def output_path(raw: str | None, suffixes: Sequence[str], what: str = "output") -> Path | str | None:
+    """Check an output path before any work is done: ``-`` is stdout (for text formats), the suffix must be one
+    of ``suffixes``, the parent directory must exist and be writable, and an existing directory is refused.
+    Returns the path (or ``-``, or None when no output was asked for).
+
+    >>> output_path("-", (".tex",)), output_path(None, (".tex",))
+    ('-', None)
+    """
+    if raw is None or raw == STDOUT:
+        return raw
+    path = Path(raw)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise DitratesError(f"{what} {path}: the suffix must be one of {', '.join(suffixes)} (or - for stdout)")
+    if path.is_dir():
+        raise DitratesError(f"{what} {path} is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise DitratesError(f"cannot write {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise DitratesError(f"cannot write {path}: permission denied")
+    return path
+
+
+def write_output(path: Path | str, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` (``-``: stdout); a failure is one line and exit code 2."""
+    if path == STDOUT:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data if data.endswith("\n") else data + "\n")
+        return
+    try:
+        Path(path).write_bytes(data) if isinstance(data, bytes) else Path(path).write_text(data)
+    except OSError as e:
+        raise DitratesError(f"cannot write {path}: {e.strerror}") from None
+    sys.stderr.write(f"wrote {path}\n")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import JsonOpt, LatexOpt, app, output_mode
+from ditrates.cli.app import CsvOpt, JsonOpt, LatexOpt, app, output_mode
 from ditrates.cli.output import Output
 
 
@@ -14,6 +14,7 @@ from ditrates.cli.output import Output
 def list_(
     presets: Annotated[bool, typer.Option("--presets", help="List the DiT size presets instead.")] = False,
     json_: JsonOpt = False,
+    csv_: CsvOpt = False,
 ) -> None:
     """List the results (name, source, kind, summary), grouped, or the DiT presets.
 
@@ -21,7 +22,7 @@ def list_(
     """
     from ditrates.registry import GROUPS, PRESETS, get
 
-    out = Output(output_mode(json_))
+    out = Output(output_mode(json_, csv_=csv_))
     if presets:
         rows = [[p.name, p.patch, p.d0, p.d, p.L, p.D, p.depth, p.width, p.heads] for p in PRESETS.values()]
         cols = ["preset", "patch", "d0", "d", "L", "D", "depth", "width", "heads"]
@@ -29,12 +30,18 @@ def list_(
             out.json({"command": "list", "presets": [dict(zip(cols, r, strict=True)) for r in rows]})
             return
         out.table(cols, rows, title="DiT presets: 256x256 images, 32x32x4 SD-VAE latents, d = 4 p^2, L = (32/p)^2",
-                  caption="depth, width, heads: the model's own sizes (Peebles and Xie 2023), for reference")
+                  caption="depth, width, heads: the model's own sizes (Peebles and Xie 2023), for reference",
+                  primary=True)
         return
     if out.mode == "json":
         out.json({"command": "list", "results": [
             {"name": n, "group": g, "source": get(n).source, "kind": get(n).kind, "summary": get(n).summary}
             for g, ns in GROUPS.items() for n in ns]})
+        return
+    if out.mode == "csv":
+        out.table(["name", "group", "source", "kind", "summary"],
+                  [[n, g, get(n).source, get(n).kind, get(n).summary] for g, ns in GROUPS.items() for n in ns],
+                  primary=True)
         return
     for group, ns in GROUPS.items():
         out.table(["name", "source", "kind", "summary"],
@@ -87,3 +94,20 @@ def show(
         out.line("Notes:")
         for note in r.notes:
             out.line("  - " + note)
+
+
+@app.command()
+def cite(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Result names or numbers: cite the papers they come from [default: the paper and every baseline].")]
+    = None,
+) -> None:
+    """Print BibTeX for the paper (Hu et al., NeurIPS 2024) and the papers it is compared with.
+
+    Example: ditrates cite chen2023-score-estimation
+    """
+    from ditrates.citations import bibliography
+    from ditrates.registry import get
+
+    keys = None if not names else [get(n).cite for n in names]
+    typer.echo(bibliography(keys))

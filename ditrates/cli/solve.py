@@ -1,4 +1,4 @@
-"""`ditrates solve`: the n (or other parameter) at which a bound reaches a target."""
+"""`ditrates solve`: where a bound reaches a target as one parameter moves (n, eps, T0, d0, ...)."""
 
 from __future__ import annotations
 
@@ -6,42 +6,64 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import JsonOpt, PresetOpt, app, output_mode, with_params
+from ditrates.cli.app import JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, output_mode, with_params
 from ditrates.cli.bound import STAT_KEYS, with_preset
 from ditrates.cli.output import Output
+from ditrates.errors import DitratesError
+
+
+def parse_range(text: str | None) -> tuple[str, str] | None:
+    """``"1e2:1e30"`` -> ("1e2", "1e30"); None stays None.
+
+    >>> parse_range("1e2:1e30"), parse_range(None)
+    (('1e2', '1e30'), None)
+    """
+    if text is None:
+        return None
+    lo, sep, hi = text.partition(":")
+    if not sep or not lo.strip() or not hi.strip():
+        raise DitratesError(f"--range expects LO:HI (e.g. 1e2:1e30), got {text!r}")
+    return lo.strip(), hi.strip()
 
 
 @app.command()
-@with_params(STAT_KEYS + ("s",))
+@with_params(STAT_KEYS + ("s", "beta"))
 def solve(
-    name: Annotated[str, typer.Argument(help="A result name (see 'ditrates list').")],
+    name: Annotated[str, typer.Argument(help="A result name or number (see 'ditrates list').")],
     params: dict,
-    for_: Annotated[str, typer.Option("--for", help="The parameter to solve for.")] = "n",
-    target: Annotated[str, typer.Option("--target", help="The bound's target value.")] = "0.01",
+    for_: Annotated[str, typer.Option("--for", help="The parameter to solve for.", metavar="NAME")] = "n",
+    target: Annotated[str, typer.Option("--target", help="The bound's target value.", metavar="NUM")] = "0.01",
+    range_: Annotated[str | None, typer.Option(
+        "--range", help="Search range LO:HI of the parameter [default: n 1:1e100000, eps 1e-9:1-1e-9, "
+        "dimensions 1:1e9, others 1e-12:1e12].", metavar="LO:HI")] = None,
     preset: PresetOpt = None,
+    xi_reading: XiReadingOpt = XiReading.auto,
     json_: JsonOpt = False,
 ) -> None:
-    """Find the smallest n (or the extreme value of another parameter) that brings a bound to a target.
+    """Find where a bound reaches a target: the smallest n (or the extreme value of another parameter).
 
-    Defaults that depend on the solved parameter follow it (T = ln n, eps = auto). For integers the answer
-    is exact: the bound is <= target there and > target one step before.
+    Defaults that depend on the solved parameter follow it (T = ln n, eps = auto). The bound need not be
+    monotone: the answer is the first stretch of the search range where it is at most the target, and when
+    the target is out of reach the error gives the bound's smallest value in the range. For integers the
+    answer is exact: the bound is <= target there and > target one step outside.
 
-    Example: ditrates solve score-estimation --for n --target 0.01 --d0 16
+    Example: ditrates solve score-estimation --for n --target 0.05 --d0 16
     """
     from ditrates.formatting import format_log10, format_number
     from ditrates.solve import solve as solve_
 
     out = Output(output_mode(json_))
-    sol = solve_(name, for_, target, **with_preset(params, preset))
+    sol = solve_(name, for_, target, within=parse_range(range_), xi_reading=xi_reading.value,
+                 **with_preset(params, preset))
     if out.mode == "json":
         out.json({"command": "solve", "solution": sol.to_dict()})
         return
     out.line(sol.describe() + f"  (log10 = {format_number(sol.log10, 6)})")
-    out.line(f"  {sol.result.name} there: {format_log10(sol.bound_log10, 10)}")
-    if sol.before_log10 is not None:
-        step = "n - 1" if sol.decreasing else "n + 1"
-        label = step.replace("n", sol.key)
-        out.line(f"  at {label}: {format_log10(sol.before_log10, 10)} (above the target)")
+    out.line(f"  {sol.result.name} there: {format_log10(sol.bound_log10, 15)}")
+    if sol.outside_log10 is not None:
+        step = f"{sol.key} - 1" if sol.decreasing else f"{sol.key} + 1"
+        out.line(f"  at {step}: {format_log10(sol.outside_log10, 15)} (above the target)")
     if not sol.exact:
         out.line("  (beyond 10^15 the integer is accurate to about 30 digits, not checked one by one)")
-    out.line("  Hidden constants are 1: an order of magnitude, not a sample size to plan with.")
+    out.line("  Hidden constants are 1 and O~ factors are left out: an order of magnitude"
+             + (", not a sample size to plan with." if sol.key == "n" else "."))

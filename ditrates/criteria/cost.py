@@ -110,9 +110,9 @@ class PolynomialCost:
         return math.comb(self.d + self.degree, self.degree) < self.L
 
     @property
-    def speedup(self) -> float:
-        """The predicted speedup L / r (at most L, since r >= 1; 0.0 below 1e-300)."""
-        return 10**self.log10_speedup if self.log10_speedup > -300 else 0.0
+    def speedup(self) -> float | None:
+        """The predicted speedup L / r as a float, or None outside [1e-300, 1e300] (see ``log10_speedup``)."""
+        return 10**self.log10_speedup if abs(self.log10_speedup) < 300 else None
 
     @property
     def log10_fast_flops(self) -> float:

@@ -77,6 +77,7 @@ alman_song_threshold = th.criterion(
     ),
     verdict=th.efficient_verdict("attention", "Alman-Song 2023 (Thm 1.3)", "B/(C_b sqrt ln L)"),
     reference="Alman and Song: Fast Attention Requires Bounded Entries, NeurIPS 2023, arXiv 2302.13214",
+    cite="alman2023fast",
     notes=("Evaluated in Alman and Song's own convention, A = exp(Q K^T / d) with entries of Q, K in [-B, B] "
            "(kappa = 1/d built in): the ratio is B / (C_b sqrt(ln L)). The DiT paper's Props 4.1-4.2 read the same "
            "threshold without the 1/d (see inference-almost-linear).",

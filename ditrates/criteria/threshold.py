@@ -17,12 +17,31 @@ threshold with the constants C_b, C_d (default 1) made explicit.
 
 from __future__ import annotations
 
+import enum
+
+import mpmath
 import sympy
 
 from ditrates.conditions import Condition, rel
 from ditrates.evaluation import Evaluation
 from ditrates.result import Order, Part, Result
 from ditrates.symbols import S
+
+
+class Temperature(str, enum.Enum):
+    """The softmax temperature: ``none`` (the paper's Section 4, kappa = 1) or ``1/d`` (Alman and Song)."""
+
+    NONE = "none"
+    INV_D = "1/d"
+
+    def kappa(self, d):
+        """The inverse temperature kappa at head size d.
+
+        >>> Temperature.NONE.kappa(8), Temperature("1/d").kappa(8)
+        (1, 0.125)
+        """
+        return 1 if self is Temperature.NONE else 1 / (d if isinstance(d, float) else mpmath.mpf(d))
+
 
 THRESHOLD = S.C_b * sympy.sqrt(sympy.log(S.L))
 B_EFF = sympy.sqrt(S.kappa * S.d) * S.B
@@ -53,14 +72,20 @@ NOTES = (
 )
 
 
-def ratios(ev: Evaluation) -> tuple[float, float]:
-    """(B_eff / (C_b sqrt ln L), d / (C_d ln L)) of an evaluation of a Section 4 criterion."""
-    return float(ev.value), float(10 ** ev.part("d/log L"))
+def ratios(ev: Evaluation) -> tuple:
+    """(B_eff / (C_b sqrt ln L), d / (C_d ln L)) of an evaluation of a Section 4 criterion (mpmath numbers:
+    they may leave float64's range)."""
+    return mpmath.power(10, ev.log10_exact), mpmath.power(10, ev.part("d/log L"))
+
+
+def _g(x) -> str:
+    """Three significant digits, for verdicts."""
+    return mpmath.nstr(x, 3, min_fixed=-4, max_fixed=5)
 
 
 def _constants(ev: Evaluation) -> str:
     v = ev.resolved.values
-    return f"C_b = {float(v.get('C_b', 1)):.3g}, C_d = {float(v.get('C_d', 1)):.3g}"
+    return f"C_b = {_g(v.get('C_b', 1))}, C_d = {_g(v.get('C_d', 1))}"
 
 
 def efficient_verdict(task: str, source: str, ratio_name: str = "B_eff/(C_b sqrt ln L)"):
@@ -74,11 +99,11 @@ def efficient_verdict(task: str, source: str, ratio_name: str = "B_eff/(C_b sqrt
         r, rd = ratios(ev)
         fails = []
         if r >= 1:
-            fails.append(f"{ratio_name} = {r:.3g} >= 1")
+            fails.append(f"{ratio_name} = {_g(r)} >= 1")
         if rd > 1:
-            fails.append(f"d/(C_d ln L) = {rd:.3g} > 1")
+            fails.append(f"d/(C_d ln L) = {_g(rd)} > 1")
         if not fails:
-            return (f"efficient side of {source}: {ratio_name} = {r:.3g} < 1 and d/(C_d ln L) = {rd:.3g} <= 1 with "
+            return (f"efficient side of {source}: {ratio_name} = {_g(r)} < 1 and d/(C_d ln L) = {_g(rd)} <= 1 with "
                     f"{_constants(ev)}; {source} gives {task} in L^(1+o(1)) time as L -> infinity, not a time for "
                     "this instance")
         return f"not on the efficient side of {source}: " + " and ".join(fails) + f" ({_constants(ev)})"
@@ -90,14 +115,14 @@ def hardness_verdict(ev: Evaluation) -> str:
     """Prop. 4.1's verdict, given only inside its hypothesis d = C log L (see :data:`HARDNESS_BAND`)."""
     r, rd = ratios(ev)
     if not 1 / HARDNESS_BAND <= rd <= HARDNESS_BAND:
-        return (f"outside Prop. 4.1's hypothesis: it is stated for d = C log L, and here d/(C_d ln L) = {rd:.3g} "
+        return (f"outside Prop. 4.1's hypothesis: it is stated for d = C log L, and here d/(C_d ln L) = {_g(rd)} "
                 f"is far from a constant of order 1 (outside [1/{HARDNESS_BAND}, {HARDNESS_BAND}]); the proposition "
                 "does not speak to this instance")
     if r >= 1:
-        return (f"hard side: B_eff/(C_b sqrt ln L) = {r:.3g} >= 1 with d/(C_d ln L) = {rd:.3g} ({_constants(ev)}); "
+        return (f"hard side: B_eff/(C_b sqrt ln L) = {_g(r)} >= 1 with d/(C_d ln L) = {_g(rd)} ({_constants(ev)}); "
                 "Prop. 4.1: under SETH, for suitable constants, no O(L^(2-q)) algorithm reaches 1/poly(L) accuracy "
                 "as L -> infinity")
-    return (f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {r:.3g} < 1 ({_constants(ev)}); Prop. 4.1 does "
+    return (f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {_g(r)} < 1 ({_constants(ev)}); Prop. 4.1 does "
             "not apply")
 
 

@@ -51,7 +51,7 @@ _PARTS = (
          "delta = eps^(2/d))"),
     Part("C_T", "C_T", S.C_CT * S.d0 * S.Ls * sympy.sqrt(S.d0 * sympy.log(S.d0 / S.T0) + sympy.log(1 / _EPS)),
          "Thm 3.1", "output-norm bound; F.6 proves it on a ball, not as the sup over all X of Def. 3.2"),
-    Part("L_T", "L_T", S.C_LT * S.d0 * S.Ls, "Thm 3.1", "Lipschitz constant of f_T (F.5: 2 eps + 10 d0 L_s+)"),
+    Part("L_T", "L_T", S.C_LT * S.d0 * S.Ls, "Thm 3.1", "Lipschitz constant of f_T (F.5: 2 eps + 10 d0 Ls)"),
     Part("C_E", "C_E", S.C_CE * S.L ** sympy.Rational(3, 2), "Thm 3.1", "positional-encoding norm"),
     Part("C_E (F.11)", "C_E", sympy.sqrt(S.L) * (S.L - 1), "proof F.11", "exact: E has rows (0, 1, ..., L-1)"),
     Part("W", "W", (1 / _EPS) ** S.C_W, "Thm 3.1", f"{_W}: (1/eps)^O(1); the exponent C_w (default 1) is "
@@ -77,7 +77,7 @@ network_size = Result(
     summary="size of Thm 3.1's DiT: K = O(eps^(-2L)) blocks, and its norm bounds",
     statement=(
         "The network of Thm 3.1 lies in T^{2,1,4}_p with K = O(eps^(-2L)) blocks, "
-        "C_T = O(d0 L_s+ sqrt(d0 log(d0/T0) + log(1/eps))), L_T = O(d0 L_s+), C_E = O(L^(3/2)) and weight "
+        "C_T = O(d0 Ls sqrt(d0 log(d0/T0) + log(1/eps))), L_T = O(d0 Ls), C_E = O(L^(3/2)) and weight "
         "norms (1/eps)^O(1) (as stated; the construction gives larger ones, see the parts)."
     ),
     expr=S.C_K * _EPS ** (-2 * S.L),

@@ -61,6 +61,7 @@ chen2023_score_estimation = Result(
     conditions=(_N_GT_E, Condition(rel(S.D, ">=", S.d0), "Assumption 1 of Chen et al.")),
     hidden={H_DELTA: (1, S.n ** (2 * DELTA_N / (S.d0 + 5))), H_D: (0, 1), H_LOG: (1, sympy.log(S.n) ** 3)},
     reference=CHEN,
+    cite="chen2023score",
     notes=(
         _NOT_PINNED + "the prefactor 1/t0 (no 1/T, Remark 3.3 of Hu et al.), the D n^(-(d0+3)/(d0+5)) term, "
         "log^3 n and the probability 1 - 1/n are from memory and not pinned down. --explicit adds the last two.",
@@ -84,6 +85,7 @@ chen2023_tv = Result(
     hidden={H_DELTA: (1, S.n ** (DELTA_N / (S.d0 + 5))), H_LOG: (1, sympy.log(S.n) ** sympy.Rational(3, 2))},
     **TV_AT_MOST_1,
     reference=CHEN,
+    cite="chen2023score",
     notes=(
         "Provenance (../shared/paper/ANCHOR-RATES.md section 1.5, RESULTS.md section 9 (a)): the structure is as in "
         "Hu et al.'s Cor. 3.2.1, 'modified from Thm 3'; the exact rate is inferred by substituting Thm 2's rate, and "
@@ -106,6 +108,7 @@ oko2023_tv = Result(
     hidden={H_LOG: (1, sympy.log(S.n) ** ((5 * S.d0 + 8 * S.s) / (2 * S.d0)))},
     **TV_AT_MOST_1,
     reference=OKO,
+    cite="oko2023diffusion",
     notes=(
         "Seen in secondary sources (../shared/paper/RESULTS.md section 9 (d)). Oko et al. assume full-dimensional "
         "data on [-1,1]^d; ditrates sets d = d0, as if the latent were observed (their Thm 6.4 treats linear "
@@ -127,6 +130,7 @@ hu2025_latent_tv = Result(
     conditions=(Condition(rel(S.n, ">", 1), "Hu et al. 2025"),),
     **TV_AT_MOST_1,
     reference=HU25,
+    cite="hu2025statistical",
     notes=(
         "Not pinned down (../shared/paper/ANCHOR-RATES.md section 2.3): no theorem of the paper could be read. The "
         "rate is derived from its abstract's minimax claim and Fu et al.'s Prop. 4.3 with d -> d0; conditions, t0, T "

@@ -11,7 +11,7 @@ Theorem 3.2 (Assumptions 2.1-2.3, eps in (0, 1), L > 1; with probability 1 - 1/p
     1/(T - T0) int_T0^T ||s_W(., t) - grad log p_t||^2_{L2(P_t)} dt = O~(xi(n, eps, L) / (T0 T))
 
 where the score network is the empirical risk minimiser over the DiT class of Theorem 3.1 and O~ hides
-factors in D, d0, d, L_s+ and log n.
+factors in D, d0, d, Ls and log n.
 
 >>> import ditrates
 >>> ev = ditrates.get("xi").evaluate(n=10**5, L=4)
@@ -109,7 +109,7 @@ score_estimation = Result(
         "1/(T-T0) int_T0^T ||s_W(.,t) - grad log p_t||^2_{L2(P_t)} dt = O~(xi(n, eps, L)/(T0 T))."
     ),
     **on_xi(lambda t: S.C_est * (H_COV * t[0] + t[1] + H_EPS * t[2]) / (S.T0 * S.T)),
-    order=Order(XI / (S.T0 * S.T), tilde=True, hides="factors in D, d0, d, L_s+ and log n"),
+    order=Order(XI / (S.T0 * S.T), tilde=True, hides="factors in D, d0, d, Ls and log n"),
     conditions=THM32_CONDITIONS,
     hidden={
         H_COV: (1, S.D * S.d**2 * S.d0**6 * S.Ls**2 * sympy.log(S.n * S.L)),
@@ -120,7 +120,7 @@ score_estimation = Result(
         "squared L2(P_t) error, as Chen et al.'s Thm 2 does; ditrates encodes the square.",
         "Third term: eps^2/(T0 T), with eps^2 in the numerator (F.15 prints (n^-b + d0 eps^2)/(T0 (T - T0)); "
         "Def. 3.4 puts +eps^2 in xi).",
-        "--explicit multiplies the first term by D d^2 d0^6 L_s+^2 log(n L) (the covering number, F.17) and "
+        "--explicit multiplies the first term by D d^2 d0^6 Ls^2 log(n L) (the covering number, F.17) and "
         "eps^2 by d0 (F.15); the factors (C_T^2 + r_x^2)/eps^2 of F.15 stay hidden, as in the paper's final form.",
         "Holds with probability 1 - 1/poly(n); C_3.2 is the constant of O~ (default 1).",
         *NOTE_READINGS,
@@ -160,8 +160,9 @@ xi_tuned = Result(
     notes=(
         "Any c with c ln 2 < 1/3 makes the first term vanish polynomially; c = 1/(6 ln 2) gives n^(-1/6).",
         "Built on Definition 3.4 as printed, so it holds only where the tuned eps lies in the printed range "
-        "(1/eps)^L >= 8 log2(L/eps): from n = 10^1158 on at L = 4 (10^1319 at L = 2, 10^1503 at L = 8). In the proof reading, "
-        "(L/eps)^(8 C_K eps^(-2L)) = n^c has no closed-form eps; ditrates bound's eps = auto minimises xi there instead.",
+        "(1/eps)^L >= 8 log2(L/eps): from n = 10^1158 on at L = 4 (10^1319 at L = 2, 10^1503 at L = 8). In the "
+        "proof reading, (L/eps)^(8 C_K eps^(-2L)) = n^c has no closed-form eps; ditrates bound's eps = auto "
+        "minimises xi there instead.",
         NOTE_INCONSISTENT,
     ),
 )

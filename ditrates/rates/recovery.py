@@ -1,6 +1,6 @@
 """Distribution recovery: Corollary 3.2.1 (i)-(iii), "modified from Theorem 3 of Chen et al. 2023".
 
-With T = O(log n) and T0 = O(min(c0, 1/L_s+)), c0 = lambda_min(E[h h^T]), and the backward process
+With T = O(log n) and T0 = O(min(c0, 1/Ls)), c0 = lambda_min(E[h h^T]), and the backward process
 discretised with a step mu << T0, with probability 1 - 1/poly(n):
 
 (i)   ||W_B W_B^T - B B^T||_F^2 = O~(xi / c0)                                  (subspace recovery)
@@ -21,9 +21,9 @@ from ditrates.symbols import XI, S
 COROLLARY_CONDITIONS = (
     *THM32_CONDITIONS,
     Condition(rel(S.T0, "<=", sympy.Min(S.c0, 1 / S.Ls, evaluate=False)),
-              "Cor. 3.2.1 (T0 = O(min(c0, 1/L_s+)), constant 1)"),
+              "Cor. 3.2.1 (T0 = O(min(c0, 1/Ls)), constant 1)"),
 )
-_CHOICES = ("Cor. 3.2.1 sets T = O(log n) and T0 = O(min(c0, 1/L_s+)); the displayed rate does not depend "
+_CHOICES = ("Cor. 3.2.1 sets T = O(log n) and T0 = O(min(c0, 1/Ls)); the displayed rate does not depend "
             "on them otherwise.")
 
 H_LOGN = sympy.Symbol("H_logn", positive=True)
@@ -42,7 +42,7 @@ subspace_recovery = Result(
     summary="squared Frobenius error of the learned subspace: O~(xi / c0)",
     statement="||W_B W_B^T - B B^T||_F^2 = O~(xi(n, eps, L) / c0) with probability 1 - 1/poly(n).",
     **on_xi(lambda t: S.C_sub * sympy.Add(*t) / S.c0),
-    order=Order(XI / S.c0, tilde=True, hides="factors in D, d0, d, L_s+ and log n"),
+    order=Order(XI / S.c0, tilde=True, hides="factors in D, d0, d, Ls and log n"),
     conditions=COROLLARY_CONDITIONS,
     trivial=2 * S.d0,
     trivial_reason="||P - Q||_F^2 <= 2 d0 for any two rank-d0 orthogonal projections",
@@ -66,7 +66,7 @@ tv_recovery = Result(
     ),
     **on_xi(lambda t: S.C_tv * sympy.sqrt(sympy.Add(*t)) * H_LOGN),
     order=Order(sympy.sqrt(XI) * sympy.log(S.n), tilde=True,
-                hides="factors in D, d0, d, L_s+, log n and T - T0"),
+                hides="factors in D, d0, d, Ls, log n and T - T0"),
     conditions=(*COROLLARY_CONDITIONS, Condition(rel(S.n, ">", 1), "Cor. 3.2.1 (ii): the log n factor")),
     hidden={H_LOGN: (1, sympy.log(S.n))},
     **TV_AT_MOST_1,
@@ -98,7 +98,7 @@ orthogonal_variance = Result(
     conditions=(
         *COROLLARY_CONDITIONS,
         Condition(rel(S.T0 + S.mu, "<=", 1), "Lemma F.9 (T0 + mu <= 1)",
-                  hint=lambda v: "Lemma F.9 needs T0 below 1, which the corollary's default T0 = min(c0, 1/L_s+) "
+                  hint=lambda v: "Lemma F.9 needs T0 below 1, which the corollary's default T0 = min(c0, 1/Ls) "
                   "with constant 1 can reach: give a smaller T0"),
         Condition(rel(S.T, ">", 1), "Lemma F.9 (T > 1)"),
     ),
