@@ -279,7 +279,7 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
                 changed = True
     reasons.update(ctx.extra_reasons)
     reading = ctx.reading
-    if "eps" in wanted and "eps" not in reasons and "L" in values and _at_least_2(values["L"]):
+    if "eps" in wanted and "eps" in values and "eps" not in reasons and "L" in values and _at_least_2(values["L"]):
         reading = xi.reading_at(values["eps"], values["L"], xi_reading)
         if xi_reading == xi.AUTO and isinstance(reading, xi.Reading):
             reasons["xi_reading"] = xi.describe_reading_at(values["eps"], values["L"], reading)

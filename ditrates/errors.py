@@ -35,6 +35,15 @@ class ConditionError(DitratesError):
         self.hint = hint
 
 
+class Unreachable(DitratesError):
+    """A target below a bound everywhere in the search range: ``minimum_log10`` is log10 of the bound's smallest
+    value there and ``where`` the parameter's value at it."""
+
+    def __init__(self, message: str, minimum_log10: float, where):
+        super().__init__(message)
+        self.minimum_log10, self.where = minimum_log10, where
+
+
 class MissingValue(DitratesError):
     """A result needs a value that was neither given nor has a default (e.g. ``n``); ``key`` names it."""
 

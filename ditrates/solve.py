@@ -31,7 +31,7 @@ import mpmath
 
 from ditrates import formatting, numerics
 from ditrates.defaults import resolve
-from ditrates.errors import DitratesError, DomainError
+from ditrates.errors import DitratesError, DomainError, Unreachable
 from ditrates.registry import get
 from ditrates.result import Result
 from ditrates.symbols import param
@@ -255,9 +255,10 @@ def _unreachable(result, p, target, f: _Excess, live, lo, hi):
     where = mpmath.exp(u if best != live[i][1] else live[i][0])
     value = (best + f.ln_target) / numerics.LN10
     at_edge = " (at the end of the search range: widen it)" if i in (0, len(live) - 1) else ""
-    raise DitratesError(f"{result.name} stays above {_fmt(target)} for {p.label} in [{_fmt(lo)}, {_fmt(hi)}]: its "
-                        f"smallest value there is {formatting.format_log10(value)} at {p.label} = {_fmt(where)}"
-                        f"{at_edge}; the target is out of reach")
+    raise Unreachable(f"{result.name} stays above {_fmt(target)} for {p.label} in [{_fmt(lo)}, {_fmt(hi)}]: its "
+                      f"smallest value there is {formatting.format_log10(value)} at {p.label} = {_fmt(where)}"
+                      f"{at_edge}; the target is out of reach", float(value), formatting.plain(where)
+                      if not p.integer else int(mpmath.nint(where)))
 
 
 def _golden(f: _Excess, a, b, start, iterations: int = 60):

@@ -21,7 +21,7 @@ def test_score_approximation_is_eps_sqrt_d0_over_variance():
 def test_sigma_is_the_variance_one_minus_exp_minus_t_even_for_tiny_t():
     # sigma(1e-12) = 1e-12 - 5e-25: a standard deviation would give 1e-6
     ev = ditrates.get("score-approximation").evaluate(d0=1, eps=0.5, t="1e-12", T0="1e-12")
-    assert float(ev.ln) == pytest.approx(math.log(0.5 / (1e-12 - 5e-25)), rel=1e-14)
+    assert float(ev.ln_exact) == pytest.approx(math.log(0.5 / (1e-12 - 5e-25)), rel=1e-14)
 
 
 # xi at n = 8, eps = 1/2, L = 2 in the proof reading: K = eps^(-2L) = 16, (L/eps)^(8K) = 4^128 = 2^256, so
@@ -34,7 +34,7 @@ def test_xi_at_hand_computed_points():
     with mpmath.workdps(40):  # printed: 2^((1/0.44)^8) / 10 + 1/10 + 0.44^2 at n = 1000, L = 4
         printed = mpmath.power(2, (1 / mpmath.mpf("0.44")) ** 8) / 10 + mpmath.mpf("0.1") + mpmath.mpf("0.44") ** 2
         ev = ditrates.get("xi").evaluate(n=1000, eps="0.44", L=4)
-        assert ev.reading.value == "printed" and float(ev.ln - mpmath.log(printed)) == pytest.approx(0, abs=1e-30)
+        assert ev.reading.value == "printed" and float(ev.ln_exact - mpmath.log(printed)) == pytest.approx(0, abs=1e-30)
 
 
 def test_score_estimation_is_xi_over_T0_T():
@@ -90,10 +90,14 @@ def test_xi_tuned_is_polylogarithmic():
 
 def test_chen_delta_n_identity():
     # n^(-(2 - 2 delta(n))/(d0+5)) = n^(-2/(d0+5)) (ln n)^(2 d0/(d0+5))
-    n, d0 = 10**5, 16
-    expected = n ** (-2 / 21) * math.log(n) ** (32 / 21) / 0.5
-    assert value("chen2023-score-estimation", n=n, d0=d0, T0=0.5) == pytest.approx(expected, rel=1e-12)
-    assert value("chen2023-tv", n=n, d0=d0) == pytest.approx(n ** (-1 / 21) * math.log(n) ** (16 / 21), rel=1e-12)
+    # displayed without it (a polylog factor O~ hides), multiplied in with --explicit (with log^3 n and D n^(-19/21))
+    n, d0, D = 10**5, 16, 100
+    assert value("chen2023-score-estimation", n=n, d0=d0, T0=0.5) == pytest.approx(n ** (-2 / 21) / 0.5, rel=1e-12)
+    explicit = ditrates.get("chen2023-score-estimation").evaluate(explicit=True, n=n, d0=d0, T0=0.5, D=D).value
+    expected = (n ** (-2 / 21) * math.log(n) ** (32 / 21) + D * n ** (-19 / 21)) * math.log(n) ** 3 / 0.5
+    assert explicit == pytest.approx(expected, rel=1e-12)
+    tv = ditrates.get("chen2023-tv").evaluate(explicit=True, n=n, d0=d0).value
+    assert tv == pytest.approx(n ** (-1 / 21) * math.log(n) ** (16 / 21) * math.log(n) ** 1.5, rel=1e-12)
 
 
 def test_oko_and_hu2025():
