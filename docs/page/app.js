@@ -121,13 +121,13 @@ function draw(id, xLabel, xs, xVal, names, data, extra) {
 
 function drawCharts(raw, reading, reports) {
   const nNames = RESULTS.charts.n, lNames = RESULTS.charts.L;
-  const lgs = Array.from({ length: 117 }, (_, i) => 1 + i * 0.25);
+  const lgs = Array.from({ length: 88 }, (_, i) => 1 + i / 3);
   const atN = (lg) => ({ ...raw, n: valueOfLn(lg * Math.LN10, true) });
   const tv = [["TV = 1: vacuous above (tv-recovery, chen2023-tv, ...)", 0]];
   draw("chart-n", "n", lgs, (v) => `1e${Math.round(v * 10) / 10}`, nNames, curves(nNames, lgs, atN, reading), tv);
   const base = reports[0].error ? null : reports[0].res.values;
   const d = base ? base.d.x : 4;
-  const Ls = Array.from({ length: 63 }, (_, i) => i + 2);
+  const Ls = Array.from({ length: 47 }, (_, i) => i + 2);
   const atL = (L) => {
     const r = { ...raw, d: valueOf(d, true), L: valueOf(L, true) };
     delete r.d0;

@@ -35,9 +35,12 @@ const LS = (() => {
   const sigma = (t) => num(-Math.expm1(-t));
   const min = (...xs) => num(Math.min(...xs));
   const max = (...xs) => num(Math.max(...xs));
-  function cmp(a, b) { // the sign of a - b
+  // The sign of a - b. Python checks conditions exactly; in doubles a value on the boundary (T0 = 0.1 against
+  // min(c0, 1/10)) can land an ulp off, so logs within TIE (relative) count as equal.
+  const TIE = 1e-14;
+  function cmp(a, b) {
     if (a[0] !== b[0]) return Math.sign(a[0] - b[0]);
-    if (a[0] === 0 || a[1] === b[1]) return 0;
+    if (a[0] === 0 || Math.abs(a[1] - b[1]) <= TIE * Math.max(1, Math.abs(a[1]))) return 0;
     return a[0] * Math.sign(a[1] - b[1]);
   }
   // An equality of conditions (d0 = d L): equal within rounding, as Condition.holds_grid allows.
@@ -64,7 +67,26 @@ function findRoot(f, lo, iterations, side = "mid", step = 1.0, maxDoublings = 20
 // ---- numbers out: ditrates.formatting (mpmath.nstr's rules, on [sign, log10|x|]) ----------------------
 const Fmt = (() => {
   // The significant digits and decimal exponent of 10^lg (as mpmath's to_digits_exp: truncated, not rounded).
-  function digitsOf(lg, count) {
+  // mpmath.libmp.to_digits_exp for a double x > 0 (x = man 2^exp exactly): a fixed-point conversion at
+  // about dps log2(10) + 10 bits, rounded toward zero, as mpmath does it (so ties fall as in Python).
+  function doubleDigits(x, dps) {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, x);
+    const hi = view.getUint32(0), lo = view.getUint32(4), biased = (hi >>> 20) & 0x7ff;
+    let man = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo), exp = (biased || 1) - 1075;
+    if (biased) man |= 1n << 52n;
+    while ((man & 1n) === 0n) { man >>= 1n; exp += 1; }
+    const bc = man.toString(2).length;
+    const fixprec = Math.max(Math.floor(dps * Math.log2(10)) + 10 - exp - bc, 0);
+    const shift = exp + fixprec;
+    const sf = shift >= 0 ? man << BigInt(shift) : man >> BigInt(-shift);
+    const fixdps = Math.floor(fixprec / Math.log2(10) + 0.5);
+    const digits = ((sf * 10n ** BigInt(fixdps)) >> BigInt(fixprec)).toString();
+    return [digits, digits.length - fixdps - 1];
+  }
+  // The digits of 10^lg beyond doubles (the mantissa from the fractional part of lg).
+  function digitsOf(lg, count, x) {
+    if (Number.isFinite(x) && x !== 0) return doubleDigits(Math.abs(x), count - 3);
     let e = Math.floor(lg);
     let m = Math.pow(10, lg - e);
     if (m >= 10) { m /= 10; e += 1; }
@@ -74,9 +96,9 @@ const Fmt = (() => {
     return [ds, e + exp10];
   }
   // mpmath.libmp.to_str(x, dps, strip_zeros, min_fixed, max_fixed) for x = sign * 10^lg.
-  function nstr(sign, lg, dps, minFixed, maxFixed, stripZeros) {
+  function nstr(sign, lg, dps, minFixed, maxFixed, stripZeros, x = NaN) {
     if (sign === 0) return "0.0";
-    let [digits, exponent] = digitsOf(lg, dps + 3);
+    let [digits, exponent] = digitsOf(lg, dps + 3, x);
     if (digits.length > dps && "56789".includes(digits[dps])) {
       digits = digits.slice(0, dps);
       let i = dps - 1;
@@ -113,11 +135,11 @@ const Fmt = (() => {
     if (v.int && Math.abs(v.x) < 1e7) return String(v.x);
     if (v.int && Math.abs(v.x) < 1e16) return g4(v.x);
     if (!v.int && Number.isInteger(v.x) && Math.abs(v.x) < 1e7) return String(v.x);
-    return nstr(v.s, lg, digits, -4, 7, true);
+    return nstr(v.s, lg, digits, -4, 7, true, v.x);
   }
   // format_log10: 10^lg without overflow.
   function log10(lg, digits = 4) {
-    if (Math.abs(lg) < 300) return nstr(1, lg, digits, -4, 5, false).replace(/\.$/, "");
+    if (Math.abs(lg) < 300) return nstr(1, lg, digits, -4, 5, false, Math.pow(10, lg)).replace(/\.$/, "");
     if (!Number.isFinite(lg)) return lg > 0 ? "> 10^(1.8e+308)" : "0";
     let shown = nstr(Math.sign(lg), Math.log10(Math.abs(lg)), digits, -1, 4, true);
     if (shown.endsWith(".0")) shown = shown.slice(0, -2);
