@@ -80,7 +80,8 @@ for (const k of [...RESULTS.inputs, 'xi_reading']) {
   const v = document.getElementById('val-' + k), w = document.getElementById('why-' + k);
   shown[k] = {text: v ? v.textContent : null, why: w.textContent};
 }
-return {rows, shown, error: document.getElementById('error').hidden ? '' : document.getElementById('error').textContent};
+const error = document.getElementById('error');
+return {rows, shown, error: error.hidden ? '' : error.textContent};
 """
 
 
@@ -145,7 +146,8 @@ def check(driver, values: dict, reading: str) -> int:
             if abs(expected) > LOG10_OVERFLOW:
                 assert page["text"] == "> 10^(1.8e+308)" and page["log10"] == "Infinity", (raw, page)
                 continue
-            assert math.isclose(float(page["log10"]), expected, rel_tol=1e-9, abs_tol=1e-12), (raw, reading, row.result.name, page, expected)
+            assert math.isclose(float(page["log10"]), expected, rel_tol=1e-9, abs_tol=1e-12), (
+                raw, reading, row.result.name, page, expected)
             assert page["text"] == row.text, (raw, row.result.name, page, row.text)
             assert page["reading"] == (row.reading.value if row.reading is not None else "")
             assert (page["cls"] == "vacuous") == bool(row.vacuous)
@@ -221,7 +223,8 @@ def test_a_failed_condition_shows_the_cli_sentence(page):
     """xi as printed at eps = 0.6 > eps_max(4): the row says what `ditrates bound --json` says."""
     import json
 
-    res = runner.invoke(app, ["bound", "--d0", "16", "--n", "1e5", "--eps", "0.6", "--xi-reading", "printed", "--json"])
+    res = runner.invoke(app, ["bound", "--d0", "16", "--n", "1e5", "--eps", "0.6", "--xi-reading", "printed",
+                              "--json"])
     errors = {r["name"]: r["error"] for r in json.loads(res.stdout)["results"] if r["status"] == "failed"}
     got = show(page, {"d0": 16, "n": "1e5", "eps": "0.6"}, "printed")
     assert errors and all(got["rows"][n]["note"] == msg for n, msg in errors.items())
@@ -260,8 +263,9 @@ def test_the_page_renders_every_formula_as_mathml_and_has_no_console_error(page)
 
 def test_docs_page_is_current_and_small():
     files = build.files()
+    committed = ROOT / "docs" / "page"
     stale = [name for name, content in files.items()
-             if not (ROOT / "docs" / "page" / name).is_file() or (ROOT / "docs" / "page" / name).read_bytes() != content]
+             if not (committed / name).is_file() or (committed / name).read_bytes() != content]
     assert not stale, f"run `ditrates page -o docs/page`: stale {stale}"
     assert sum(len(c) for c in files.values()) < 1_000_000
     assert "MIT" in files["LICENSE-uPlot.txt"].decode()

@@ -17,7 +17,7 @@ import html
 from importlib import resources
 from pathlib import Path
 
-from ditrates import __version__
+from ditrates._version import __version__
 from ditrates.page import mathml
 from ditrates.page.generate import INPUTS, data_js
 from ditrates.registry import GROUPS, get

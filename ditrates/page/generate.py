@@ -26,7 +26,6 @@ import sympy
 from ditrates import defaults, xi
 from ditrates.page.jsprint import function, js
 from ditrates.printing import text
-from ditrates.rates.estimation import EPS_TUNED
 from ditrates.registry import GROUPS, get, names
 from ditrates.symbols import PARAMS, S
 
@@ -116,7 +115,7 @@ def _solver() -> dict:
                               "g": Raw(function(g, Y_ENV, "y, v"))}
     rel = xi.PRINTED_RANGE.relation.subs(at_y)
     out["edge"] = Raw(function(sympy.log(rel.lhs) - sympy.log(rel.rhs), Y_ENV, "y, v"))
-    out["epsTuned"] = Raw(function(EPS_TUNED))
+    out["epsTuned"] = Raw(function(xi.EPS_TUNED))
     return out
 
 

@@ -151,3 +151,4 @@ window.ditratesPage = { update, evaluateReport, resolve, LS, Fmt, RESULTS };
 const t0 = performance.now();
 update();
 window.ditratesPage.firstRenderMs = performance.now() - t0;
+window.ditratesPage.renderedAt = performance.now(); // since navigation start
