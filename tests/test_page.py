@@ -191,6 +191,7 @@ def test_enough_parameter_sets_were_compared():
     ({"d0": 16, "n": "1e1200"}, "auto"),                                 # n beyond float64; xi-tuned holds there
     ({"d0": 256, "d": 2, "n": "1e9", "eps": "0.001"}, "proof"),          # log10 beyond float64: shown as such
     ({"d0": 16, "n": "1e5", "B": "0.5", "T0": "1e-300", "c0": "3"}, "auto"),
+    ({"d0": 16, "n": "1e9", "C_K": "3", "C_est": "10", "C_tv": "0.5", "B": "2", "kappa": "0.25"}, "auto"),
 ])
 def test_extreme_values_never_overflow_in_the_browser(page, values, reading):
     check(page, values, reading)

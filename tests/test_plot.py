@@ -162,3 +162,22 @@ def test_the_readme_shows_a_plot_made_by_the_command():
     readme = (ROOT / "README.md").read_text()
     assert "ditrates plot score-estimation tv-recovery --vs n" in readme and "docs/img/rates-vs-n.png" in readme
     assert (ROOT / "docs" / "img" / "rates-vs-n.png").read_bytes().startswith(b"\x89PNG")
+
+
+ALLOWED = {"ditrates.registry", "ditrates.grid", "ditrates.report", "ditrates.xi", "ditrates.result",
+           "ditrates.defaults", "ditrates.symbols", "ditrates.numerics", "ditrates.formatting", "ditrates.printing",
+           "ditrates.conditions", "ditrates.errors", "ditrates._version", "ditrates.curves", "ditrates.page"}
+"""What the plot and page library modules may import from ditrates (the coming import-linter layers; errors and
+_version are leaves)."""
+
+
+@pytest.mark.parametrize("module", ["curves.py", "plot.py", "page/jsprint.py", "page/mathml.py", "page/generate.py",
+                                    "page/build.py"])
+def test_library_modules_keep_to_their_layer(module):
+    import ast
+
+    tree = ast.parse((ROOT / "ditrates" / module).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    ours = {m for m in imported if m.startswith("ditrates")}
+    assert not {m for m in ours if not any(m == a or m.startswith(a + ".") for a in ALLOWED)}, ours
