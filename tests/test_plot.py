@@ -177,7 +177,9 @@ def test_library_modules_keep_to_their_layer(module):
     import ast
 
     tree = ast.parse((ROOT / "ditrates" / module).read_text())
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module} | {
-        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom) and n.module:  # from ditrates import grid: the module ditrates.grid
+            imported |= {f"{n.module}.{a.name}" for a in n.names} if n.module == "ditrates" else {n.module}
     ours = {m for m in imported if m.startswith("ditrates")}
     assert not {m for m in ours if not any(m == a or m.startswith(a + ".") for a in ALLOWED)}, ours
