@@ -87,6 +87,10 @@ LABELS = ("n^(-1/3)", "eps^2")
 """Labels of the second and third terms (the same in both readings)."""
 
 
+EPS_TUNED = (sympy.log(S.n) / (6 * sympy.log(2))) ** (-1 / (2 * S.L))
+"""Remark 3.4's tuning eps = (c ln n)^(-1/(2L)) with c = 1/(6 ln 2), so that 2^((1/eps)^(2L)) = n^(1/6)."""
+
+
 def terms(reading: Reading) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
     """xi's three terms in ``reading``: the covering term, ``n^(-1/3)`` and ``eps^2``."""
     return FIRST_TERM[Reading(reading)], S.n**-THIRD, S.eps**2

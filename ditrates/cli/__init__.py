@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 
-from ditrates.cli import attention, bound, criteria, experiment, latex, show, solve  # noqa: F401  (registers)
+from ditrates.cli import attention, bound, criteria, experiment, latex, page, plot, show, solve  # noqa: F401 (registers)
 from ditrates.cli.app import app
 
 HEAVY = ("torch", "matplotlib")

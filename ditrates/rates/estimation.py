@@ -128,8 +128,7 @@ score_estimation = Result(
     ),
 )
 
-EPS_TUNED = (sympy.log(S.n) / (6 * sympy.log(2))) ** (-1 / (2 * S.L))
-"""Remark 3.4's tuning eps = (c ln n)^(-1/(2L)) with c = 1/(6 ln 2), so that 2^((1/eps)^(2L)) = n^(1/6)."""
+EPS_TUNED = xi_readings.EPS_TUNED
 
 
 def _tuned_hint(values) -> str:

@@ -1,0 +1,272 @@
+"""Curves of the rates against one parameter, in log space, for plots (numpy only; no matplotlib).
+
+A :class:`Curve` is one result evaluated on a geometric grid of one parameter ``vs`` (n, eps, L, d0 or B),
+all others fixed or following their defaults elementwise (``T = ln n``, ``eps = auto``, ``L = d0/d``; see
+:mod:`ditrates.defaults`), through the vectorised :func:`ditrates.grid.evaluate`. Values are kept as
+``log10``, so that ``2^((1/eps)^(2L))`` plots without overflow (up to 10^(1.8e308)); where a condition of
+the result fails the value is NaN (a gap), never 0. Each curve carries its trivial value (above it the bound
+is vacuous) and where the printed reading of xi (Definition 3.4 as stated, backed for eps <= eps_max(L)) is
+in force. :func:`figure` adds the baselines of the same quantity (:data:`BASELINES`).
+
+>>> f = figure(["tv-recovery"], "n", 1e2, 1e30, {"d0": 16}, points=5)
+>>> [c.name for c in f.curves]
+['tv-recovery', 'chen2023-tv', 'oko2023-tv', 'hu2025-latent-tv']
+>>> f.curves[0].trivial_log10.tolist()            # a TV distance is at most 1 = 10^0
+[0.0, 0.0, 0.0, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ditrates import grid, numerics
+from ditrates.errors import DitratesError
+from ditrates.formatting import format_number, parse_number
+from ditrates.registry import get
+from ditrates.symbols import PARAMS
+
+VS = ("n", "eps", "L", "d0", "B")
+"""The parameters a curve can run along."""
+RANGES = {"n": (1e1, 1e30), "eps": (1e-3, 0.999), "L": (2.0, 1024.0), "d0": (8.0, 4096.0), "B": (1e-2, 1e1)}
+"""Default ranges (``--range``)."""
+X_MAX = 1e300
+"""Grids are float64: the range must lie below this."""
+D_ALONG_L = 4
+"""With ``--vs L`` or ``--vs d0`` and no d given, d = 4 (the CLI's default d, patch p = 2)."""
+
+BASELINES = {
+    "score-estimation": ("chen2023-score-estimation",),
+    "tv-recovery": ("chen2023-tv", "oko2023-tv", "hu2025-latent-tv"),
+}
+"""The baselines that bound the same quantity as a DiT result (what ``ditrates compare`` sets beside it)."""
+THRESHOLDS = {"criterion": (0.0, "threshold rho = 1 (efficient side below; Alman-Song 2023)"),
+              "hardness": (0.0, "threshold rho = 1 (SETH-hard at and above)")}
+"""A reference level (log10) for the Section 4 ratios, by kind."""
+MEASURED = {"score-estimation": "score_error", "subspace-recovery": "subspace_error", "tv-recovery": "tv",
+            "orthogonal-variance": "orthogonal_variance"}
+"""Which measurement of ``ditrates experiment run`` each result bounds (as ``experiments.compare.QUANTITIES``)."""
+RUN_PARAMS = ("d0", "d", "D", "T0", "T", "n", "c0")
+"""The parameters a curve takes from the runs of ``--runs DIR`` unless given."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Curve:
+    """One result along ``x``: ``log10`` (NaN where a condition fails), where it is valid, where the printed
+    reading of xi is in force (None for results without xi), and its trivial value (None if it has none)."""
+
+    name: str
+    source: str
+    x: Any
+    log10: Any
+    valid: Any
+    printed: Any = None
+    trivial_log10: Any = None
+    trivial_reason: str = ""
+    baseline: bool = False
+
+    @property
+    def vacuous(self):
+        """Where the bound exceeds its trivial value (False where it has none or is not evaluated)."""
+        import numpy as np
+
+        if self.trivial_log10 is None:
+            return np.zeros_like(self.valid)
+        return self.valid & (np.nan_to_num(self.log10, nan=-np.inf) > self.trivial_log10)
+
+    def to_dict(self) -> dict:
+        """JSON-ready (NaN as null)."""
+        def num(a):
+            return None if a is None else [float(v) if math.isfinite(v) else None for v in a.tolist()]
+
+        return {"name": self.name, "source": self.source, "baseline": self.baseline, "log10": num(self.log10),
+                "valid": self.valid.tolist(), "printed": None if self.printed is None else self.printed.tolist(),
+                "trivial_log10": num(self.trivial_log10), "trivial_reason": self.trivial_reason}
+
+
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """Measured means (with standard errors) of one quantity of an experiment directory, along ``vs``."""
+
+    name: str
+    label: str
+    x: list[float]
+    mean: list[float]
+    se: list[float]
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """The curves of one plot, the fixed parameters (as given), and sentences a reader needs."""
+
+    vs: str
+    x: Any
+    curves: tuple[Curve, ...]
+    params: dict[str, Any]
+    xi_reading: str
+    notes: tuple[str, ...] = ()
+    measured: tuple[Measured, ...] = ()
+    reference: tuple[float, str] | None = None
+
+    def to_dict(self) -> dict:
+        return {"vs": self.vs, "x": self.x.tolist(), "params": {k: str(v) for k, v in self.params.items()},
+                "xi_reading": self.xi_reading, "curves": [c.to_dict() for c in self.curves],
+                "reference": None if self.reference is None else {"log10": self.reference[0],
+                                                                  "label": self.reference[1]},
+                "measured": [dataclasses.asdict(m) for m in self.measured], "notes": list(self.notes)}
+
+
+def parse_range(text: str | None, vs: str) -> tuple[float, float]:
+    """``"1e2:1e30"`` as two floats, checked against the parameter's domain and float64.
+
+    >>> parse_range("1e2:1e30", "n")
+    (100.0, 1e+30)
+    >>> parse_range("0.5:2", "eps")
+    Traceback (most recent call last):
+    ...
+    ditrates.errors.DomainError: eps must be in (0, 1), got 2
+    """
+    if text is None:
+        return RANGES[vs]
+    lo_text, sep, hi_text = text.partition(":")
+    if not sep:
+        raise DitratesError(f"--range expects LO:HI, e.g. 1e2:1e30, got {text!r}")
+    p = dataclasses.replace(PARAMS[vs], integer=False)
+    lo, hi = (parse_number(t, name=p.label) for t in (lo_text, hi_text))
+    for v in (lo, hi):
+        p.check(v)
+    if not lo < hi:
+        raise DitratesError(f"--range needs LO < HI, got {text}")
+    if hi > X_MAX:
+        raise DitratesError(f"--range: plots run on float64 grids, up to {X_MAX:g}; got {hi_text}")
+    return float(lo), float(hi)
+
+
+def _fixed(vs: str, params: Mapping[str, Any], names: Sequence[str]) -> tuple[dict, list[str]]:
+    """The fixed inputs of the grid, with d filled in where the x-axis moves L or d0."""
+    fixed, notes = dict(params), []
+    if vs in fixed:
+        raise DitratesError(f"{vs} runs along the x-axis (--vs {vs}); do not also give --{vs}")
+    statistical = any(k in get(n).keys for n in names for k in ("n", "eps"))
+    if vs in ("L", "d0"):
+        if vs == "L" and "d0" in fixed:
+            raise DitratesError("with --vs L, d0 = d L follows L: give d, not d0")
+        if vs == "d0" and "L" in fixed:
+            raise DitratesError("with --vs d0, L = d0 / d follows d0: give d, not L")
+        if "d" not in fixed and statistical:
+            fixed["d"] = D_ALONG_L
+            notes.append(f"d = {D_ALONG_L} (patch p = 2) held fixed, {'d0 = d L' if vs == 'L' else 'L = d0 / d'}.")
+    return fixed, notes
+
+
+def curve(name: str, vs: str, x, fixed: Mapping[str, Any], *, xi_reading: str = "auto",
+          baseline: bool = False) -> Curve:
+    """``name`` along ``x`` (values of ``vs``) with ``fixed`` inputs: log10 with gaps where a condition fails."""
+    import numpy as np
+
+    result = get(name)
+    if vs not in result.keys:
+        raise DitratesError(f"{name} ({result.source}) does not depend on {PARAMS[vs].label}; "
+                            f"it depends on {', '.join(result.keys)}")
+    values = {k: v for k, v in fixed.items() if k in result.keys or k in ("d0", "d", "L")}
+    with np.errstate(over="ignore"):  # the minimiser of xi probes e^(2 L y) beyond float64 at large L
+        g = grid.evaluate(name, xi_reading=xi_reading, gaps=True, **values, **{vs: x})
+    shape = np.shape(x)
+    printed = None
+    if result.forms:
+        printed = np.broadcast_to(np.asarray(g.reading if not hasattr(g.reading, "value")
+                                             else g.reading.value == "printed"), shape) & g.valid
+    trivial = None
+    if result.trivial is not None:
+        syms = {PARAMS[k].symbol: v for k, v in g.params.items()}
+        trivial = np.broadcast_to(numerics.ln_eval(result.trivial, syms, "np")[1] / np.log(10.0), shape)
+    return Curve(name, result.source, np.asarray(x, dtype=float), np.broadcast_to(g.log10, shape),
+                 np.broadcast_to(g.valid, shape), printed, trivial, result.trivial_reason, baseline)
+
+
+def figure(names: Sequence[str], vs: str, lo: float, hi: float, params: Mapping[str, Any] | None = None, *,
+           points: int = 300, xi_reading: str = "auto", baselines: bool = True,
+           runs: Path | None = None) -> Figure:
+    """Every result of ``names`` (and, with ``baselines``, those of :data:`BASELINES`) along ``vs`` from ``lo``
+    to ``hi`` (``points`` geometric steps); ``params`` fixes the other inputs (numbers or numeric strings).
+
+    With ``runs`` (a directory of ``ditrates experiment run``), the measured points of the results that bound a
+    measurement are added, and inputs not in ``params`` are taken from the runs (their d0, d, D, T0, T, c0).
+    """
+    import numpy as np
+
+    if vs not in VS:
+        raise DitratesError(f"--vs must be one of {', '.join(VS)}, got {vs!r}")
+    if points < 2:
+        raise DitratesError(f"--points must be at least 2, got {points}")
+    names = list(dict.fromkeys(names))
+    for n in names:
+        get(n)  # unknown names fail first, with a suggestion
+    params = dict(params or {})
+    measured, notes = (), []
+    if runs is not None:
+        records = load_runs(runs)
+        measured = tuple(m for n in names for m in measured_points(records, n, vs))
+        taken = {k: v for k, v in records[0]["params"].items() if k in RUN_PARAMS and k != vs and k not in params}
+        if "c0" not in params and vs != "c0":
+            taken["c0"] = records[0]["c0"]
+        params = {**taken, **params}
+        notes.append(f"Parameters of the runs in {runs}: " + ", ".join(f"{k} = {format_number(v)}"
+                                                                   for k, v in taken.items()) + ".")
+    fixed, more = _fixed(vs, params, names)
+    notes += more
+    x = np.geomspace(lo, hi, points)
+    shown = names + [b for n in names for b in BASELINES.get(n, ())
+                     if baselines and b not in names and vs in get(b).keys]
+    curves = tuple(curve(n, vs, x, fixed, xi_reading=xi_reading, baseline=n not in names) for n in shown)
+    kinds = {get(n).kind for n in names}
+    reference = next((THRESHOLDS[k] for k in ("criterion", "hardness") if k in kinds), None)
+    return Figure(vs, x, curves, params, xi_reading, tuple(notes), measured, reference)
+
+
+def load_runs(directory: Path) -> list[dict]:
+    """The finished runs of an experiment directory (``DIR/results.jsonl``), without torch."""
+    path = Path(directory) / "results.jsonl"
+    if not path.is_file():
+        raise DitratesError(f"--runs: no {path} (a directory written by 'ditrates experiment run')")
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut by a crash
+    if not records:
+        raise DitratesError(f"--runs: no finished runs in {path}")
+    return records
+
+
+def measured_points(records: Iterable[dict], name: str, vs: str) -> list[Measured]:
+    """The mean over seeds (and its standard error, ``sqrt(s^2/k + mean(se_i^2))`` as the experiment report
+    computes it) of the measurement that ``name`` bounds, for each value of ``vs`` swept in ``records``,
+    one :class:`Measured` per model (learned, oracle, ambient)."""
+    key = MEASURED.get(name)
+    if key is None:
+        return []
+    groups: dict[str, dict[float, list[tuple[float, float]]]] = {}
+    for r in records:
+        m = (r.get("measurements") or {}).get(key) or {}
+        if r.get("params", {}).get(vs) is None or r.get("sweep") != vs or m.get("value") is None:
+            continue
+        by_x = groups.setdefault(r["params"].get("projection", "learned"), {})
+        by_x.setdefault(float(r["params"][vs]), []).append((m["value"], m.get("se") or 0.0))
+    out = []
+    for proj, by_x in sorted(groups.items()):
+        xs = sorted(by_x)
+        means, ses = [], []
+        for x in xs:
+            vals = [v for v, _ in by_x[x]]
+            mean = sum(vals) / len(vals)
+            spread = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1) / len(vals) if len(vals) > 1 else 0.0
+            means.append(mean)
+            ses.append(math.sqrt(spread + sum(s * s for _, s in by_x[x]) / len(vals)))
+        out.append(Measured(name, f"{proj}: measured {key.replace('_', ' ')}", xs, means, ses))
+    return out

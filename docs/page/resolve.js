@@ -1,0 +1,196 @@
+// ditrates page: the CLI's defaults and evaluation (ditrates.defaults.resolve, ditrates.xi.choose,
+// ditrates.report.evaluate) on the generated RESULTS. Formulas come from ditrates-data.js; this file is glue,
+// and its sentences are the Python ones (the browser test compares them).
+"use strict";
+
+const K = RESULTS.constants;
+RESULTS.byName = Object.fromEntries(RESULTS.results.map((r) => [r.name, r]));
+const P = RESULTS.params;
+const fmt = (v) => Fmt.number(v);
+const fromPair = (p, int = false) => ({ s: p[0], l: p[1], x: int ? Math.round(LS.val(p)) : LS.val(p), int });
+const envOf = (values) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, [v.s, v.l]]));
+
+// ---- xi: eps = auto (ditrates.xi) ----------------------------------------------------------------------
+const edgeCache = new Map();
+function yEdge(L) { // xi._y_edge: the root of the printed range's defining inequality, moved inside
+  if (!edgeCache.has(L)) {
+    const v = { L: LS.num(L) };
+    const y = findRoot((u) => LS.val(RESULTS.xi.edge(u, v)), 0, K.iterations, "above");
+    edgeCache.set(L, y * (1 + K.edgeMargin));
+  }
+  return edgeCache.get(L);
+}
+const epsMax = (L) => valueOfLn(-yEdge(L));
+
+function minimise(reading, v, L) { // xi.minimise (scalars)
+  const X = RESULTS.xi[reading];
+  const g = (y) => LS.val(X.g(y, v));
+  const lo = reading === "printed" ? yEdge(L) : 0;
+  let y, where;
+  if (g(lo) < 0) { y = findRoot(g, lo, K.iterations); where = "interior"; }
+  else if (reading === "printed") { y = lo; where = "edge"; }
+  else {
+    const target = Math.log1p(K.slack) + X.lnxi(0, v)[1];
+    y = findRoot((u) => X.lnxi(u, v)[1] - target, 0, K.iterations); where = "limit";
+  }
+  return { eps: valueOfLn(-y), reading, where, lnxi: X.lnxi(y, v)[1], other: null };
+}
+
+function choose(requested, v, L) { // xi.choose
+  if (requested !== "auto") return minimise(requested, v, L);
+  const printed = minimise("printed", v, L), proof = minimise("proof", v, L);
+  const [best, other] = printed.lnxi <= proof.lnxi ? [printed, proof] : [proof, printed];
+  return { ...best, other };
+}
+
+function describeEps(c, L) { // EpsChoice.describe
+  const form = c.reading === "printed" ? "Def. 3.4 as printed" : "the proof's form of xi (App. F.2)";
+  const e = fmt(c.eps);
+  if (c.where === "interior") return `auto = ${e} (minimises xi, ${form})`;
+  if (c.where === "edge") return `auto = ${e}: the edge of the printed range eps <= ${e} at L = ${fmt(L)}; xi as printed `
+    + "would be smaller at larger eps, where the proof does not back it";
+  return `auto = ${e}: ${form} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within `
+    + `${Math.round(K.slack * 100)}% of its infimum`;
+}
+
+function describeChoice(c) { // EpsChoice.describe_reading
+  if (!c.other) return "given";
+  const at = (x) => `${Fmt.log10(x.lnxi / Math.LN10)} at eps = ${fmt(x.eps)}`;
+  return `auto: the smaller minimum of xi (${at(c)}; ${c.other.reading}: ${at(c.other)})`;
+}
+
+function readingAt(eps, L, requested) { // xi.reading_at, xi.describe_reading_at
+  if (requested !== "auto") return [requested, null];
+  const inside = RESULTS.xiRange({ eps: [eps.s, eps.l], L: [L.s, L.l] });
+  const edge = `${fmt(epsMax(L.x))} (L = ${fmt(L)})`;
+  return inside
+    ? ["printed", `auto: eps = ${fmt(eps)} <= ${edge}, where App. F.2 backs Def. 3.4 as printed`]
+    : ["proof", `auto: eps = ${fmt(eps)} > ${edge}, beyond the range where App. F.2 backs Def. 3.4 as printed`];
+}
+
+// ---- parameters: defaults.resolve -------------------------------------------------------------------------
+function check(key, v) { // Param.check
+  const p = P[key];
+  let bad = p.integer && !Number.isInteger(v.x) && Number.isFinite(v.x);
+  if (p.low !== null) { const c = LS.cmp([v.s, v.l], LS.num(p.low)); bad ||= c < 0 || (p.openLow && c === 0); }
+  if (p.high !== null) { const c = LS.cmp([v.s, v.l], LS.num(p.high)); bad ||= c > 0 || (p.openHigh && c === 0); }
+  if (bad) throw new InputError(`${p.label} must be ${p.domain}, got ${fmt(v)}`);
+}
+
+function closure(keys, given) { // defaults._closure
+  const out = new Set(keys);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const k of [...out]) {
+      if (given.has(k)) continue;
+      for (const dep of RESULTS.depends[k] || []) if (!out.has(dep)) { out.add(dep); changed = true; }
+    }
+  }
+  return out;
+}
+
+function defaultD(d0) { // defaults.default_d
+  if (d0 % 4 === 0 && Math.floor(d0 / 4) > 1) return 4;
+  for (let d = 2; d <= Math.floor(Math.sqrt(d0)); d++) if (d0 % d === 0) return d;
+  throw new InputError(`d0 = ${d0} has no factorisation d0 = d L with d, L > 1 (Definition 3.1 and Theorem 3.2 need `
+    + "L > 1); give --d and --L explicitly");
+}
+
+// raw: key -> string (or an already parsed value), needed: keys; returns {values, reasons, reading}.
+function resolve(raw, needed, xiReading) {
+  const values = {}, reasons = {};
+  let reading = null;
+  for (const key of RESULTS.inputs) {
+    if (raw[key] === undefined || raw[key] === "") continue;
+    const v = typeof raw[key] === "object" ? raw[key] : parseNumber(raw[key], P[key].integer, P[key].label);
+    if (typeof raw[key] !== "object") check(key, v);
+    values[key] = v;
+  }
+  const wanted = closure(needed, new Set(Object.keys(values)));
+  const has = (k) => k in values;
+  const need = (k) => { if (!has(k)) throw new InputError(`${P[k].label} is needed; give ${P[k].cli}`); return values[k]; };
+  const def = (k, v, reason) => { values[k] = v; reasons[k] = reason; };
+  const gen = (k, int = false) => fromPair(RESULTS.defaults[k](envOf(values)), int);
+  if (wanted.has("d0") && !has("d0") && has("d") && has("L")) def("d0", gen("d0", true), "d L");
+  if (has("d0") && (wanted.has("d") || wanted.has("L"))) {
+    const d0 = values.d0.x;
+    if (has("d") && has("L")) {
+      if (d0 !== values.d.x * values.L.x) {
+        throw new InputError(`d0 = ${d0} differs from d L = ${values.d.x * values.L.x} (Definition 3.1)`);
+      }
+    } else if (has("L")) {
+      if (d0 % values.L.x) throw new InputError(`L = ${values.L.x} does not divide d0 = ${d0} (Definition 3.1: d0 = d L)`);
+      def("d", valueOf(d0 / values.L.x, true), "d0 / L");
+    } else if (has("d")) {
+      if (d0 % values.d.x) throw new InputError(`d = ${values.d.x} does not divide d0 = ${d0} (Definition 3.1: d0 = d L)`);
+      def("L", gen("L", true), "d0 / d");
+    } else {
+      const d = defaultD(d0);
+      def("d", valueOf(d, true), d === 4 ? "4 (patch p = 2, d = p^2)" : `${d} (smallest divisor > 1 of d0)`);
+      def("L", gen("L", true), `d0 / d = ${Math.floor(d0 / d)}`);
+    }
+  }
+  if (wanted.has("D") && !has("D") && has("d0")) def("D", gen("D", true), `${K.dOverD0} d0 (SD-VAE ratio; D enters only --explicit)`);
+  for (const k of ["c0", "Ls"]) if (wanted.has(k) && !has(k)) def(k, valueOf(1), "1 (standard Gaussian latent)");
+  if (wanted.has("s") && !has("s")) def("s", valueOf(2, true), "2 (a C^2 density, Assumption 2.2)");
+  if (wanted.has("T0") && !has("T0")) {
+    const t0 = gen("T0");
+    def("T0", t0, `min(c0, 1/L_s+) = ${fmt(t0)} (Cor. 3.2.1, constant 1)`);
+  }
+  if (wanted.has("T") && !has("T")) {
+    if (has("n")) { const T = gen("T"); def("T", T, `ln n = ${fmt(T)} (Cor. 3.2.1: T = O(log n), constant 1)`); }
+    else def("T", { s: 1, l: Infinity, x: Infinity, int: false }, "infinite (no n given)");
+  }
+  if (wanted.has("t") && !has("t")) def("t", gen("t"), "T0 (the worst time for Thm 3.1)");
+  if (wanted.has("eps") && !has("eps")) {
+    const n = need("n"), L = need("L");
+    if (!(L.x >= 2)) throw new InputError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps");
+    const v = { n: [n.s, n.l], L: [L.s, L.l], C_K: has("C_K") ? [values.C_K.s, values.C_K.l] : [1, 0] };
+    const c = choose(xiReading, v, L.x);
+    reading = c.reading;
+    def("eps", c.eps, describeEps(c, L));
+    reasons.xi_reading = describeChoice(c);
+  } else if (wanted.has("eps") && has("L") && values.L.x >= 2) {
+    const [r, why] = readingAt(values.eps, values.L, xiReading);
+    reading = r;
+    if (why) reasons.xi_reading = why;
+  }
+  if (wanted.has("kappa") && !has("kappa")) def("kappa", valueOf(1, true), "1 (no softmax temperature, as in the paper's Sec. 4)");
+  if (wanted.has("delta_F") && !has("delta_F")) { need("L"); def("delta_F", gen("delta_F"), "1/L (accuracy 1/poly(L))"); }
+  for (const k of wanted) if (!has(k) && P[k].hidden) def(k, valueOf(1, true), "1 (hidden constant)");
+  for (const k of needed) need(k);
+  return { values, reasons, reading };
+}
+
+// ---- rows: report.evaluate ----------------------------------------------------------------------------------
+const HINTS = {
+  range: (vals) => `Definition 3.4 as printed holds for eps <= ${fmt(epsMax(vals.L.x))} at L = ${fmt(vals.L)}; `
+    + "the proof reading holds for every eps in (0, 1)",
+  tuned: (vals) => `the tuned eps = ${fmt(fromPair(RESULTS.xi.epsTuned(envOf(vals))))} lies above eps_max(L) = `
+    + `${fmt(epsMax(vals.L.x))} at L = ${fmt(vals.L)}`,
+};
+
+function evaluateRow(r, res) { // Result.try_evaluate_at
+  const reading = "printed" in r.forms ? res.reading : null;
+  const v = envOf(res.values);
+  for (const c of r.conditions) {
+    if (c.reading !== null && c.reading !== reading) continue;
+    if (c.test(v)) continue;
+    const shown = c.keys.map((k) => `${P[k].label} = ${fmt(res.values[k])}`).join(", ");
+    const hint = c.hint ? HINTS[c.hint](res.values) : "";
+    return { r, ok: false, reading, condition: c,
+      message: `${r.name}: condition ${c.text} of ${c.source} fails at ${shown}` + (hint ? ` (${hint})` : "") };
+  }
+  const p = r.forms[reading || ""](v);
+  const log10 = p[1] / Math.LN10;
+  const trivial = r.trivial ? r.trivial(v)[1] : null;
+  return { r, ok: true, reading, log10, text: Fmt.log10(log10), vacuous: trivial === null ? null : p[1] > trivial };
+}
+
+function evaluateReport(names, raw, xiReading) { // report.evaluate: one resolution, a row per result
+  const rs = names.map((n) => RESULTS.byName[n]);
+  const needed = [...new Set(rs.flatMap((r) => r.keys))].sort();
+  const res = resolve(raw, needed, xiReading);
+  return { res, rows: rs.map((r) => evaluateRow(r, res)) };
+}
