@@ -40,14 +40,21 @@ class Condition:
 
     ``reading`` names the reading of xi (:mod:`ditrates.xi`) that the condition belongs to (``None``: every
     reading); ``label`` is a plain-text form to show instead of sympy's (e.g. ``log2`` for ``log(x)/log(2)``);
-    ``hint``, given the values, says in words what the condition asks there (e.g. ``eps <= 0.4458 at L = 4``).
+    ``hint`` says in words what the condition asks: a sentence, or a function of the values (e.g. ``eps <= 0.4458 at
+    L = 4``).
     """
 
     relation: sympy.Basic
     source: str
     reading: str | None = None
     label: str = ""
-    hint: Callable[[Mapping[sympy.Symbol, Any]], str] | None = None
+    hint: Callable[[Mapping[sympy.Symbol, Any]], str] | str | None = None
+
+    def hint_at(self, values: Mapping[sympy.Symbol, Any]) -> str:
+        """What the condition asks at ``values``, in words ("" without a hint)."""
+        if self.hint is None:
+            return ""
+        return self.hint if isinstance(self.hint, str) else self.hint(values)
 
     @property
     def symbols(self) -> set[sympy.Symbol]:

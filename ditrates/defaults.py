@@ -24,15 +24,17 @@ eps: auto: the minimiser of xi(n, eps, L) within the range of the reading of xi 
 from __future__ import annotations
 
 import dataclasses
+import fractions
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import mpmath
+import sympy
 
 from ditrates import formatting, numerics, xi
 from ditrates.errors import DomainError, MissingValue
-from ditrates.symbols import PARAMS, param
+from ditrates.symbols import PARAMS, S, param
 
 D_OVER_D0 = 48
 """Default ambient-to-latent ratio D / d0 (256x256x3 images, 32x32x4 SD-VAE latents)."""
@@ -98,18 +100,34 @@ class _Context:
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """A default for ``key``, computed from ``needs`` by ``compute`` (which returns the value and the reason
-    shown beside it); ``doc`` says it in words for help texts and docs."""
+    """A default for ``key`` from ``needs``: either a sympy expression ``expr`` of them, with the reason
+    ``reason`` (``{value}`` stands for the value), or a computation ``compute`` (returning the value and its
+    reason) where the default is not an expression; ``doc`` says it in words for help texts and docs. The page
+    (:mod:`ditrates.page`) prints the expressions as JavaScript and mirrors the computations by ``name``."""
 
     key: str
     needs: tuple[str, ...]
-    compute: Callable[[_Context], tuple[Any, str]]
     doc: str
+    expr: sympy.Expr | None = None
+    reason: str = ""
+    compute: Callable[[_Context], tuple[Any, str]] | None = None
 
+    @property
+    def name(self) -> str:
+        """The computation's name (for the page's mirror), or "expr"."""
+        return "expr" if self.compute is None else self.compute.__name__.strip("_")
 
-def _d0(c):
-    v = c.values
-    return v["d"] * v["L"], "d L"
+    def apply(self, ctx: _Context) -> tuple[Any, str]:
+        if self.compute is not None:
+            return self.compute(ctx)
+        vals = {PARAMS[k].symbol: v for k, v in ctx.values.items()}
+        if any(_is_array(v) for v in vals.values()):
+            value = numerics.value_eval(self.expr, vals, "np")
+        else:
+            value = numerics.plain_eval(self.expr, vals)
+            if isinstance(value, fractions.Fraction):  # exact: an int where it is one, else a 40-digit number
+                value = int(value) if value.denominator == 1 else mpmath.mpf(value.numerator) / value.denominator
+        return value, self.reason.format(value=_fmt(value))
 
 
 def _d_from_L(c):
@@ -135,22 +153,7 @@ def _d_default(c):
     return d, (f"{d} (patch p = 2, d = p^2)" if d == 4 else f"{d} (smallest divisor > 1 of d0)")
 
 
-def _T0(c):
-    t0 = _min(c.values["c0"], 1 / _mpf(c.values["Ls"]))
-    return t0, f"min(c0, 1/Ls) = {_fmt(t0)} (Cor. 3.2.1, constant 1)"
-
-
-def _T(c):
-    T = _log(c.values["n"])
-    return T, f"ln n = {_fmt(T)} (Cor. 3.2.1: T = O(log n), constant 1)"
-
-
-def _mu(c):
-    mu = c.values["T0"] / 100
-    return mu, f"T0/100 = {_fmt(mu)} (mu << T0, Cor. 3.2.1 (iii))"
-
-
-def _eps(c):
+def _eps_auto(c):
     n, L = c.values["n"], c.values["L"]
     if not _at_least_2(L):
         raise DomainError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps")
@@ -165,45 +168,48 @@ def _eps(c):
     return choice.eps, choice.describe(L)
 
 
-def _constant(value, reason):
-    return lambda c: (value, reason)
+def _rule(key, needs, expr, reason, doc) -> Rule:
+    return Rule(key, needs, doc, sympy.sympify(expr), reason)
 
 
 RULES: tuple[Rule, ...] = (
-    *(Rule(p.key, (), _constant(1, "1 (hidden constant)"), f"1 (the constant of {p.hidden_constant})")
+    *(_rule(p.key, (), 1, "1 (hidden constant)", f"1 (the constant of {p.hidden_constant})")
       for p in PARAMS.values() if p.hidden_constant),
-    Rule("d0", ("d", "L"), _d0, "d L (Definition 3.1)"),
-    Rule("d", ("d0", "L"), _d_from_L, "d0 / L when L is given"),
-    Rule("d", ("d0",), _d_default, "4 (patch p = 2, d = p^2) when 4 divides d0 with d0/4 > 1, otherwise the "
-         "smallest divisor d > 1 of d0 (Definition 3.1)"),
-    Rule("L", ("d0", "d"), _L_from_d, "d0 / d"),
-    Rule("D", ("d0",), lambda c: (D_OVER_D0 * c.values["d0"],
-                                  f"{D_OVER_D0} d0 (SD-VAE ratio; D enters only --explicit)"),
-         f"{D_OVER_D0} d0: the SD-VAE ratio of 256x256x3 images to 32x32x4 latents; D enters only the explicit "
-         "factors, the displayed rates do not depend on it (the paper's point)"),
-    Rule("c0", (), _constant(1, "1 (standard Gaussian latent)"), "1 (a standard Gaussian latent h ~ N(0, I))"),
-    Rule("Ls", (), _constant(1, "1 (standard Gaussian latent)"), "1 (a standard Gaussian latent h ~ N(0, I))"),
-    Rule("s", (), _constant(2, "2 (Besov smoothness of a C^2 density)"),
-         "2: the Besov smoothness of a C^2 density (Oko et al.)"),
-    Rule("beta", (), _constant(2, "2 (Hoelder index of a C^2 density)"),
-         "2: the Hoelder index of a C^2 density (Hu et al. 2025); not shared with s"),
-    Rule("T0", ("c0", "Ls"), _T0, "min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1"),
-    Rule("T", ("n",), _T, "ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)"),
-    Rule("T", (), _constant(mpmath.inf, "infinite (no n given)"), "infinite when no n is given"),
-    Rule("mu", ("T0",), _mu, "T0/100: the backward process's step size, mu << T0 as Cor. 3.2.1 (iii) asks"),
-    Rule("t", ("T0",), lambda c: (c.values["T0"], "T0 (the worst time for Thm 3.1)"),
-         "T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)"),
-    Rule("eps", ("n", "L", "C_K"), _eps, "auto: the minimiser of xi(n, eps, L) within the range of the reading of "
-         "xi in force (the reading auto takes the one with the smaller minimum)"),
-    Rule("kappa", (), _constant(1, "1 (no softmax temperature, as in the paper's Sec. 4)"),
-         "1: no softmax temperature, as in the paper's Section 4"),
-    Rule("delta_F", ("L",), lambda c: (1 / _mpf(c.values["L"]), "1/L (accuracy 1/poly(L))"),
-         "1/L (the paper's accuracy 1/poly(L) with exponent 1)"),
+    _rule("d0", ("d", "L"), S.d * S.L, "d L", "d L (Definition 3.1)"),
+    Rule("d", ("d0", "L"), "d0 / L when L is given", compute=_d_from_L),
+    Rule("d", ("d0",), "4 (patch p = 2, d = p^2) when 4 divides d0 with d0/4 > 1, otherwise the smallest divisor "
+         "d > 1 of d0 (Definition 3.1)", compute=_d_default),
+    Rule("L", ("d0", "d"), "d0 / d", compute=_L_from_d),
+    _rule("D", ("d0",), D_OVER_D0 * S.d0, f"{D_OVER_D0} d0 (SD-VAE ratio; D enters only --explicit)",
+          f"{D_OVER_D0} d0: the SD-VAE ratio of 256x256x3 images to 32x32x4 latents; D enters only the explicit "
+          "factors, the displayed rates do not depend on it (the paper's point)"),
+    _rule("c0", (), 1, "1 (standard Gaussian latent)", "1 (a standard Gaussian latent h ~ N(0, I))"),
+    _rule("Ls", (), 1, "1 (standard Gaussian latent)", "1 (a standard Gaussian latent h ~ N(0, I))"),
+    _rule("s", (), 2, "2 (Besov smoothness of a C^2 density)", "2: the Besov smoothness of a C^2 density (Oko et al.)"),
+    _rule("beta", (), 2, "2 (Hoelder index of a C^2 density)",
+          "2: the Hoelder index of a C^2 density (Hu et al. 2025); not shared with s"),
+    _rule("T0", ("c0", "Ls"), sympy.Min(S.c0, 1 / S.Ls, evaluate=False),
+          "min(c0, 1/Ls) = {value} (Cor. 3.2.1, constant 1)",
+          "min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1"),
+    _rule("T", ("n",), sympy.log(S.n), "ln n = {value} (Cor. 3.2.1: T = O(log n), constant 1)",
+          "ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)"),
+    _rule("T", (), sympy.oo, "infinite (no n given)", "infinite when no n is given"),
+    _rule("mu", ("T0",), S.T0 / 100, "T0/100 = {value} (mu << T0, Cor. 3.2.1 (iii))",
+          "T0/100: the backward process's step size, mu << T0 as Cor. 3.2.1 (iii) asks"),
+    _rule("t", ("T0",), S.T0, "T0 (the worst time for Thm 3.1)",
+          "T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)"),
+    Rule("eps", ("n", "L", "C_K"), "auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in "
+         "force (the reading auto takes the one with the smaller minimum)", compute=_eps_auto),
+    _rule("kappa", (), 1, "1 (no softmax temperature, as in the paper's Sec. 4)",
+          "1: no softmax temperature, as in the paper's Section 4"),
+    _rule("delta_F", ("L",), 1 / S.L, "1/L (accuracy 1/poly(L))",
+          "1/L (the paper's accuracy 1/poly(L) with exponent 1)"),
 )
 """Every default, in the order they are tried."""
 
 DEPENDS: Mapping[str, tuple[str, ...]] = {
-    key: tuple(dict.fromkeys(n for r in RULES if r.key == key for n in r.needs)) for key in {r.key for r in RULES}}
+    key: tuple(dict.fromkeys(n for r in RULES if r.key == key for n in r.needs)) for key in dict.fromkeys(
+        r.key for r in RULES)}
 """The keys each default may be computed from (derived from :data:`RULES`)."""
 
 
@@ -275,7 +281,7 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         changed = False
         for rule in RULES:
             if rule.key in wanted and rule.key not in values and all(n in values for n in rule.needs):
-                values[rule.key], reasons[rule.key] = rule.compute(ctx)
+                values[rule.key], reasons[rule.key] = rule.apply(ctx)
                 changed = True
     reasons.update(ctx.extra_reasons)
     reading = ctx.reading
@@ -283,7 +289,7 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         reading = xi.reading_at(values["eps"], values["L"], xi_reading)
         if xi_reading == xi.AUTO and isinstance(reading, xi.Reading):
             reasons["xi_reading"] = xi.describe_reading_at(values["eps"], values["L"], reading)
-    for key in needed:
+    for key in sorted(needed):
         if key not in values:
             raise MissingValue(f"{param(key).label} is needed ({param(key).meaning}; no default)", key)
     return Resolved(values, reasons, {k: v for k, v in given.items() if v is not None}, reading)

@@ -253,6 +253,8 @@ def plain_eval(e: sympy.Expr, values: Mapping[sympy.Symbol, Any]):
         return values[e]
     if e.is_Integer:
         return int(e)
+    if e is sympy.oo:
+        return mpmath.inf
     if e.is_Rational:
         return fractions.Fraction(int(e.p), int(e.q))
     if e.is_Number or isinstance(e, sympy.NumberSymbol):

@@ -222,7 +222,7 @@ class Result:
             if c.applies(reading) and not c.holds(vals):
                 shown = ", ".join(f"{BY_SYMBOL[s].label} = {formatting.format_number(vals[s])}"
                                   for s in sorted(c.symbols, key=str))
-                hint = c.hint(vals) if c.hint else ""
+                hint = c.hint_at(vals)
                 raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}"
                                      + (f" ({hint})" if hint else ""), condition=c, hint=hint)
 

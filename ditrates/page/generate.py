@@ -4,7 +4,8 @@ Everything the browser computes with is printed here from sympy by :mod:`ditrate
 
 * each result's expression in each reading of xi (hidden factors at their displayed value), its trivial value,
   its conditions (with the sentence :meth:`Result.check_conditions` writes when one fails);
-* the defaults that are expressions (:data:`DEFAULT_EXPRS`: ``T = ln n``, ``T0 = min(c0, 1/L_s+)``, ...);
+* the defaults (:data:`ditrates.defaults.RULES`): those that are expressions (``T = ln n``, ``T0 = min(c0,
+  1/Ls)``, ...) as functions with their reasons, the others by name (mirrored in ``assets/resolve.js``);
 * for ``eps = auto`` (:mod:`ditrates.xi`), with ``y = ln(1/eps)``: ``ln xi(y)`` in each reading; the function
   ``g(y) = ln(d T1/dy) - ln(-d eps^2/dy)``, whose root minimises xi (T1 is xi's covering term; sympy takes the
   derivative, so d ln xi/dy has the sign of g); and the edge of the printed range, ``ln lhs - ln rhs`` of
@@ -36,16 +37,14 @@ Y_ENV = {Y: "LS.num(y)"}
 INPUTS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "c0", "Ls", "s", "B", "kappa", "delta_F")
 """The page's inputs, in the order the CLI lists them; the hidden constants follow."""
 
-DEFAULT_EXPRS = {
-    "d0": S.d * S.L,
-    "L": S.d0 / S.d,
-    "D": defaults.D_OVER_D0 * S.d0,
-    "T0": sympy.Min(S.c0, 1 / S.Ls, evaluate=False),
-    "T": sympy.log(S.n),
-    "t": S.T0,
-    "delta_F": 1 / S.L,
-}
-"""The defaults of :mod:`ditrates.defaults` that are expressions of other parameters."""
+
+
+def _rule(r: defaults.Rule) -> dict:
+    """A default rule for the page: its expression as JavaScript, or the name of the computation it mirrors."""
+    out = {"key": r.key, "needs": list(r.needs), "name": r.name, "integer": PARAMS[r.key].integer}
+    if r.expr is not None:
+        out.update(fn=Raw(function(r.expr)), reason=r.reason)
+    return out
 
 HINTS = {"_range_hint": "range", "_tuned_hint": "tuned"}
 """Condition hints (Python functions) and the page's template for each (``assets/app.js``)."""
@@ -81,7 +80,9 @@ def _param(key: str) -> dict:
 
 def _condition(c) -> dict:
     hint = None
-    if c.hint is not None:
+    if isinstance(c.hint, str):
+        hint = {"text": c.hint}
+    elif c.hint is not None:
         hint = HINTS.get(c.hint.__name__)
         if hint is None:
             raise NotImplementedError(f"condition {c.text()}: no page template for its hint {c.hint.__name__}")
@@ -130,8 +131,7 @@ def data_js() -> str:
         "params": {k: _param(k) for k in PARAMS},
         "results": [_result(n) for n in all_names],
         "groups": {g: list(ns) for g, ns in GROUPS.items()},
-        "defaults": {k: Raw(function(e)) for k, e in DEFAULT_EXPRS.items()},
-        "defaultTexts": {k: text(e) for k, e in DEFAULT_EXPRS.items()},
+        "rules": [_rule(r) for r in defaults.RULES],
         "xi": _solver(),
         "xiRange": Raw(function(xi.PRINTED_RANGE.relation)),
         "depends": {k: list(v) for k, v in defaults.DEPENDS.items()},

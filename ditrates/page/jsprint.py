@@ -69,6 +69,9 @@ class LogJSPrinter(JavascriptCodePrinter):
     _print_NumberSymbol = _print_Exp1 = _print_Pi = _constant
     _print_Half = _print_One = _print_NegativeOne = _print_Zero = _constant
 
+    def _print_Infinity(self, expr) -> str:
+        return "[1, Infinity]"
+
     # -- arithmetic ---------------------------------------------------------------------------------
     def _args(self, expr) -> str:
         return ", ".join(self._print(a) for a in expr.args)

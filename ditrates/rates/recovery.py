@@ -98,8 +98,8 @@ orthogonal_variance = Result(
     conditions=(
         *COROLLARY_CONDITIONS,
         Condition(rel(S.T0 + S.mu, "<=", 1), "Lemma F.9 (T0 + mu <= 1)",
-                  hint=lambda v: "Lemma F.9 needs T0 below 1, which the corollary's default T0 = min(c0, 1/Ls) "
-                  "with constant 1 can reach: give a smaller T0"),
+                  hint="Lemma F.9 needs T0 below 1, which the corollary's default T0 = min(c0, 1/Ls) with "
+                  "constant 1 can reach: give a smaller T0"),
         Condition(rel(S.T, ">", 1), "Lemma F.9 (T > 1)"),
     ),
     notes=(

@@ -92,74 +92,83 @@ function closure(keys, given) { // defaults._closure
 
 function defaultD(d0) { // defaults.default_d
   if (d0 % 4 === 0 && Math.floor(d0 / 4) > 1) return 4;
-  for (let d = 2; d <= Math.floor(Math.sqrt(d0)); d++) if (d0 % d === 0) return d;
+  for (let d = 2; d <= Math.min(Math.floor(Math.sqrt(d0)), 1e6); d++) if (d0 % d === 0) return d;
+  if (Math.floor(Math.sqrt(d0)) > 1e6) {
+    throw new InputError(`d0 = ${fmt(valueOf(d0, true))} has no divisor up to 1000000; give d or L (Definition 3.1: d0 = d L)`);
+  }
   throw new InputError(`d0 = ${d0} has no factorisation d0 = d L with d, L > 1 (Definition 3.1 and Theorem 3.2 need `
-    + "L > 1); give --d and --L explicitly");
+    + "L > 1); give d and L");
+}
+
+function exactDiv(a, b, name) { // defaults._exact_div
+  if (a % b) throw new InputError(`${name} = ${b} does not divide d0 = ${a} (Definition 3.1: d0 = d L)`);
+  return a / b;
+}
+
+// The rules of ditrates.defaults.RULES that are computations, not expressions, by name.
+const COMPUTE = {
+  d_from_L: (ctx) => [valueOf(exactDiv(ctx.values.d0.x, ctx.values.L.x, "L"), true), "d0 / L"],
+  L_from_d: (ctx) => {
+    const L = valueOf(exactDiv(ctx.values.d0.x, ctx.values.d.x, "d"), true);
+    return [L, `d0 / d = ${fmt(L)}`];
+  },
+  d_default: (ctx) => {
+    const d = defaultD(ctx.values.d0.x);
+    return [valueOf(d, true), d === 4 ? "4 (patch p = 2, d = p^2)" : `${d} (smallest divisor > 1 of d0)`];
+  },
+  eps_auto: (ctx) => {
+    const { n, L, C_K } = ctx.values;
+    if (!(L.x >= 2)) throw new InputError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps");
+    if (L.x > 1e15) {
+      throw new InputError(`eps = auto at L = ${fmt(L)} lies within about 1/L of 1, below the working precision `
+        + "(L <= 1e15); give eps");
+    }
+    const c = choose(ctx.xiReading, { n: [n.s, n.l], L: [L.s, L.l], C_K: [C_K.s, C_K.l] }, L.x);
+    ctx.reading = c.reading;
+    ctx.extra.xi_reading = describeChoice(c);
+    return [c.eps, describeEps(c, L)];
+  },
+};
+
+function applyRule(rule, ctx) { // defaults.Rule.apply
+  if (rule.name !== "expr") return COMPUTE[rule.name](ctx);
+  const v = fromPair(rule.fn(envOf(ctx.values)), rule.integer);
+  return [v, rule.reason.replace("{value}", fmt(v))];
 }
 
 // raw: key -> string (or an already parsed value), needed: keys; returns {values, reasons, reading}.
-function resolve(raw, needed, xiReading) {
+function resolve(raw, needed, xiReading) { // defaults.resolve
   const values = {}, reasons = {};
-  let reading = null;
   for (const key of RESULTS.inputs) {
     if (raw[key] === undefined || raw[key] === "") continue;
     const v = typeof raw[key] === "object" ? raw[key] : parseNumber(raw[key], P[key].integer, P[key].label);
     if (typeof raw[key] !== "object") check(key, v);
     values[key] = v;
   }
+  if ("d0" in values && "d" in values && "L" in values && values.d0.x !== values.d.x * values.L.x) {
+    throw new InputError(`d0 = ${values.d0.x} differs from d L = ${values.d.x * values.L.x} (Definition 3.1)`);
+  }
   const wanted = closure(needed, new Set(Object.keys(values)));
-  const has = (k) => k in values;
-  const need = (k) => { if (!has(k)) throw new InputError(`${P[k].label} is needed; give ${P[k].cli}`); return values[k]; };
-  const def = (k, v, reason) => { values[k] = v; reasons[k] = reason; };
-  const gen = (k, int = false) => fromPair(RESULTS.defaults[k](envOf(values)), int);
-  if (wanted.has("d0") && !has("d0") && has("d") && has("L")) def("d0", gen("d0", true), "d L");
-  if (has("d0") && (wanted.has("d") || wanted.has("L"))) {
-    const d0 = values.d0.x;
-    if (has("d") && has("L")) {
-      if (d0 !== values.d.x * values.L.x) {
-        throw new InputError(`d0 = ${d0} differs from d L = ${values.d.x * values.L.x} (Definition 3.1)`);
+  const ctx = { values, xiReading, reading: null, extra: {} };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const rule of RESULTS.rules) {
+      if (wanted.has(rule.key) && !(rule.key in values) && rule.needs.every((k) => k in values)) {
+        [values[rule.key], reasons[rule.key]] = applyRule(rule, ctx);
+        changed = true;
       }
-    } else if (has("L")) {
-      if (d0 % values.L.x) throw new InputError(`L = ${values.L.x} does not divide d0 = ${d0} (Definition 3.1: d0 = d L)`);
-      def("d", valueOf(d0 / values.L.x, true), "d0 / L");
-    } else if (has("d")) {
-      if (d0 % values.d.x) throw new InputError(`d = ${values.d.x} does not divide d0 = ${d0} (Definition 3.1: d0 = d L)`);
-      def("L", gen("L", true), "d0 / d");
-    } else {
-      const d = defaultD(d0);
-      def("d", valueOf(d, true), d === 4 ? "4 (patch p = 2, d = p^2)" : `${d} (smallest divisor > 1 of d0)`);
-      def("L", gen("L", true), `d0 / d = ${Math.floor(d0 / d)}`);
     }
   }
-  if (wanted.has("D") && !has("D") && has("d0")) def("D", gen("D", true), `${K.dOverD0} d0 (SD-VAE ratio; D enters only --explicit)`);
-  for (const k of ["c0", "Ls"]) if (wanted.has(k) && !has(k)) def(k, valueOf(1), "1 (standard Gaussian latent)");
-  if (wanted.has("s") && !has("s")) def("s", valueOf(2, true), "2 (a C^2 density, Assumption 2.2)");
-  if (wanted.has("T0") && !has("T0")) {
-    const t0 = gen("T0");
-    def("T0", t0, `min(c0, 1/L_s+) = ${fmt(t0)} (Cor. 3.2.1, constant 1)`);
-  }
-  if (wanted.has("T") && !has("T")) {
-    if (has("n")) { const T = gen("T"); def("T", T, `ln n = ${fmt(T)} (Cor. 3.2.1: T = O(log n), constant 1)`); }
-    else def("T", { s: 1, l: Infinity, x: Infinity, int: false }, "infinite (no n given)");
-  }
-  if (wanted.has("t") && !has("t")) def("t", gen("t"), "T0 (the worst time for Thm 3.1)");
-  if (wanted.has("eps") && !has("eps")) {
-    const n = need("n"), L = need("L");
-    if (!(L.x >= 2)) throw new InputError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps");
-    const v = { n: [n.s, n.l], L: [L.s, L.l], C_K: has("C_K") ? [values.C_K.s, values.C_K.l] : [1, 0] };
-    const c = choose(xiReading, v, L.x);
-    reading = c.reading;
-    def("eps", c.eps, describeEps(c, L));
-    reasons.xi_reading = describeChoice(c);
-  } else if (wanted.has("eps") && has("L") && values.L.x >= 2) {
+  Object.assign(reasons, ctx.extra);
+  let reading = ctx.reading;
+  if (wanted.has("eps") && "eps" in values && !("eps" in reasons) && "L" in values && values.L.x >= 2) {
     const [r, why] = readingAt(values.eps, values.L, xiReading);
     reading = r;
     if (why) reasons.xi_reading = why;
   }
-  if (wanted.has("kappa") && !has("kappa")) def("kappa", valueOf(1, true), "1 (no softmax temperature, as in the paper's Sec. 4)");
-  if (wanted.has("delta_F") && !has("delta_F")) { need("L"); def("delta_F", gen("delta_F"), "1/L (accuracy 1/poly(L))"); }
-  for (const k of wanted) if (!has(k) && P[k].hidden) def(k, valueOf(1, true), "1 (hidden constant)");
-  for (const k of needed) need(k);
+  for (const k of [...needed].sort()) {
+    if (!(k in values)) throw new InputError(`${P[k].label} is needed (${P[k].meaning}; no default)`);
+  }
   return { values, reasons, reading };
 }
 
@@ -178,7 +187,7 @@ function evaluateRow(r, res) { // Result.try_evaluate_at
     if (c.reading !== null && c.reading !== reading) continue;
     if (c.test(v)) continue;
     const shown = c.keys.map((k) => `${P[k].label} = ${fmt(res.values[k])}`).join(", ");
-    const hint = c.hint ? HINTS[c.hint](res.values) : "";
+    const hint = !c.hint ? "" : (c.hint.text !== undefined ? c.hint.text : HINTS[c.hint](res.values));
     return { r, ok: false, reading, condition: c,
       message: `${r.name}: condition ${c.text} of ${c.source} fails at ${shown}` + (hint ? ` (${hint})` : "") };
   }
