@@ -26,7 +26,6 @@ import sympy
 
 from ditrates import defaults, xi
 from ditrates.page.jsprint import function, js
-from ditrates.printing import text
 from ditrates.registry import GROUPS, get, names
 from ditrates.symbols import PARAMS, S
 
@@ -144,4 +143,4 @@ def data_js() -> str:
             f'"use strict";\nconst RESULTS = {_obj(data)};\n')
 
 
-__all__ = ["CHARTS", "DEFAULT_EXPRS", "INPUTS", "data_js", "js"]
+__all__ = ["CHARTS", "INPUTS", "data_js", "js"]
