@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 
 from ditrates.criteria.cost import polynomial_cost  # noqa: E402
+from ditrates.criteria.threshold import Temperature  # noqa: E402
 from ditrates.experiments import attention as at  # noqa: E402
 from ditrates.experiments import gradient as gr  # noqa: E402
 from ditrates.experiments.norms import attention_max_norms, is_attention  # noqa: E402
@@ -39,9 +40,9 @@ def _softmax_reference(Q, K, V, kappa):
 # Exact attention
 # ----------------------------------------------------------------------------------------------------
 @given(seed=st.integers(0, 2**16), L=st.integers(1, 40), d=st.integers(1, 6), B=st.floats(0.01, 3.0),
-       temperature=st.sampled_from(at.TEMPERATURES))
+       temperature=st.sampled_from(list(Temperature)))
 def test_exact_paths_agree_with_the_softmax_formula(seed, L, d, B, temperature):
-    kappa = at.kappa_for(temperature, d)
+    kappa = float(temperature.kappa(d))
     Q, K, V = _inputs(seed, L, d, B)
     ref = _softmax_reference(Q, K, V, kappa)
     assert np.abs(at.exact_attention(Q.numpy(), K.numpy(), V.numpy(), kappa) - ref.numpy()).max() < 1e-12
@@ -89,10 +90,10 @@ def test_features_reproduce_the_taylor_polynomial_of_the_kernel(seed, d, g, kapp
 
 
 @given(seed=st.integers(0, 2**16), L=st.integers(2, 64), d=st.integers(1, 6), B=st.floats(0.05, 1.5),
-       temperature=st.sampled_from(at.TEMPERATURES), log_eps=st.floats(-8, -2))
+       temperature=st.sampled_from(list(Temperature)), log_eps=st.floats(-8, -2))
 def test_fast_attention_is_within_the_stated_bound(seed, L, d, B, temperature, log_eps):
     """On random inputs with entries in [-B, B] (and the extreme rows of bounded_inputs), float64."""
-    kappa = at.kappa_for(temperature, d)
+    kappa = float(temperature.kappa(d))
     cost = polynomial_cost(L, d, B, kappa, 10**log_eps)
     assume(cost.log10_rank < 3.5)
     Q, K, V = at.bounded_inputs(L, d, B, torch.Generator().manual_seed(seed), F64)
@@ -146,7 +147,7 @@ def test_bench_point_measures_within_the_bound_and_phase_helpers():
     assert p.status == "ran" and p.max_error <= p.bound <= 1e-3
     assert (p.cost.degree, p.cost.rank) == (3, 35)
     assert set(p.to_dict()) >= {"time_exact", "time_fast", "speedup", "memory_fast", "max_error", "rank"}
-    best = at.predicted_largest_B(4096, 8, 1 / 8, 1e-3)
+    best = at.predicted_largest_B(4096, 8, 1 / 8, 1e-3)  # the largest B with r < L, by bisection
     assert polynomial_cost(4096, 8, best, 1 / 8, 1e-3).log10_speedup > 0
     assert polynomial_cost(4096, 8, best * 1.001, 1 / 8, 1e-3).log10_speedup <= 0
     won = at.BenchPoint(p.cost, exact, "ran", 1e-9, 0, 0.0, 1.0)
@@ -187,9 +188,9 @@ def test_the_printed_p2_is_the_transpose_of_the_right_one():
 
 
 @given(seed=st.integers(0, 2**16), L=st.integers(2, 48), d=st.integers(1, 4), Gamma=st.floats(0.05, 1.0),
-       temperature=st.sampled_from(at.TEMPERATURES), log_eps=st.floats(-8, -2))
+       temperature=st.sampled_from(list(Temperature)), log_eps=st.floats(-8, -2))
 def test_fast_gradient_is_within_its_stated_bound(seed, L, d, Gamma, temperature, log_eps):
-    kappa = at.kappa_for(temperature, d)
+    kappa = float(temperature.kappa(d))
     W, inst = gr.random_instance(L, d, Gamma, kappa, torch.Generator().manual_seed(seed))
     assert gr.gamma(W, inst) <= Gamma
     cost = polynomial_cost(L, d, gr.gamma(W, inst), kappa, 10**log_eps)
@@ -274,7 +275,7 @@ def test_quick_bench_runs_and_matches_the_criteria_command(cli, tmp_path):
     assert [r["L"] for r in doc["phase"]] == [1024, 4096]
     point = next(p for p in doc["points"] if p["L"] == 4096 and p["B"] == 0.5)
     assert point["status"] == "ran" and point["max_error"] <= point["stated_bound"] <= 1e-3
-    crit = cli("criteria", "--L", "4096", "--d", "8", "--B", "0.5", "--temperature", "1/d", "--eps", "1e-3",
+    crit = cli("criteria", "--L", "4096", "--d", "8", "--B", "0.5", "--temperature", "1/d", "--delta_F", "1e-3",
                "--json")
     assert crit.exit_code == 0, crit.output
     cost = json.loads(crit.stdout)["cost"]
@@ -282,11 +283,38 @@ def test_quick_bench_runs_and_matches_the_criteria_command(cli, tmp_path):
     assert next(p for p in doc["points"] if p["B"] == 1.0)["status"].startswith("cannot win")
 
 
-@pytest.mark.parametrize("args", [("--L", "1"), ("--B", "0.5,x"), ("--eps", "2"), ("--temperature", "1/2")])
-def test_bench_rejects_bad_input_in_one_line(cli, args):
+@pytest.mark.parametrize(("args", "message"), [
+    (("--L", "1"), "numbers >= 2"), (("--B", "0.5,x"), "must be a number"), (("--delta_F", "2"), "(0, 1)"),
+    (("--temperature", "1/2"), "1/2"), (("--L", "1024,,4096"), "empty item"), (("--B", "0,1"), "> 0"),
+    (("--plot", "/nonexistent/dir/phase.png"), "does not exist"), (("--plot", "phase.txt"), "suffix"),
+])
+def test_bench_rejects_bad_input_in_one_line_before_any_work(cli, args, message, monkeypatch):
+    from ditrates.experiments import attention as at
+
+    monkeypatch.setattr(at, "time_exact", lambda *a, **k: pytest.fail("the benchmark ran before the check"))
     res = cli("attention", "bench", "--quick", *args)
     assert res.exit_code == 2
     assert res.stderr.startswith("ditrates: error:") and res.stderr.count("\n") == 1
+    assert message in res.stderr
+
+
+def test_bench_interrupted_prints_what_was_measured_and_exits_130(cli, monkeypatch):
+    from ditrates.experiments import attention as at
+
+    real, calls = at.bench_point, []
+
+    def interrupt_second(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(at, "bench_point", interrupt_second)
+    res = cli("attention", "bench", "--L", "512", "--B", "0.25,0.5", "--quick", "--json")
+    assert res.exit_code == 130
+    doc = json.loads(res.stdout)
+    assert doc["interrupted"] is True and len(doc["points"]) == 1
+    assert "interrupted: 1 of 2 grid points measured" in res.stderr
 
 
 def test_measure_command_reads_a_saved_run(cli, tmp_path):

@@ -41,6 +41,19 @@ def log_relative_error(beta: float, degree: int) -> float:
     return 2 * beta + (degree + 1) * math.log(beta) - math.lgamma(degree + 2)
 
 
+def relative_error(beta: float, degree: int) -> float:
+    """``delta = e^(2 beta) beta^(g+1) / (g+1)!``, the stated entrywise relative error of the kernel
+    (``inf`` beyond float64, 0 at ``beta = 0``).
+
+    >>> round(relative_error(0.25, 3), 7)
+    0.0002683
+    """
+    if beta <= 0:
+        return 0.0
+    log_delta = log_relative_error(beta, degree)
+    return math.exp(log_delta) if log_delta < 700 else math.inf
+
+
 def taylor_degree(beta: float, ln_rel_err: float) -> int:
     """The smallest g with ln(e^(2 beta) beta^(g+1)/(g+1)!) <= ln_rel_err (the bound decreases once g + 1 > beta).
 

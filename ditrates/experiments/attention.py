@@ -60,7 +60,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from ditrates.criteria.cost import PolynomialCost, log_relative_error, polynomial_cost
+from ditrates.criteria.cost import PolynomialCost, polynomial_cost, relative_error
+from ditrates.numerics import bisect
 
 TEMPERATURES = ("none", "1/d")
 """``none``: ``kappa = 1`` (the paper's Problem 2); ``1/d``: ``kappa = 1/d`` (Alman-Song 2023)."""
@@ -249,15 +250,6 @@ def one_thread():
         torch.set_num_threads(threads)
 
 
-def relative_error(beta: float, degree: int) -> float:
-    """``delta = e^(2 beta) beta^(g+1) / (g+1)!``, the stated entrywise relative error of the kernel
-    (``inf`` beyond float64, 0 at ``beta = 0``)."""
-    if beta <= 0:
-        return 0.0
-    log_delta = log_relative_error(beta, degree)
-    return math.exp(log_delta) if log_delta < 700 else math.inf
-
-
 def stated_bound(beta: float, degree: int, v_max: float) -> float:
     """The stated max-entry error of :func:`taylor_attention`: ``2 delta / (1 - delta) ||V||_max``.
 
@@ -432,8 +424,5 @@ def largest_winning_B(points: Sequence[BenchPoint]) -> dict[int, float | None]:
 def predicted_largest_B(L: int, d: int, kappa: float, eps: float, hi: float = 64.0) -> float:
     """The largest ``B`` at which the flop model predicts a win (rank ``r < L``), by bisection in ``B``
     (the rank does not decrease with ``B``)."""
-    lo = 0.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if polynomial_cost(L, d, mid, kappa, eps).log10_speedup > 0 else (lo, mid)
+    lo, _ = bisect(lambda B: 0 if polynomial_cost(L, d, B, kappa, eps).wins else 1, 0.0, hi, iterations=40)
     return lo

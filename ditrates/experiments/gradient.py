@@ -61,7 +61,8 @@ import dataclasses
 
 import torch
 
-from ditrates.experiments.attention import monomial_plan, monomials, relative_error
+from ditrates.criteria.cost import relative_error
+from ditrates.experiments.attention import monomial_plan, monomials
 
 DTYPE = torch.float64
 ROW_ELEMENTS = 1 << 22
