@@ -14,7 +14,7 @@ Both are encoded as the ratio of the effective bound to the threshold (see
 >>> import ditrates
 >>> ev = ditrates.get("inference-almost-linear").evaluate(L=4096, d=8, B=0.5, kappa="0.125")
 >>> ev.verdict.split(":")[0], round(ev.value, 3)
-('efficient side', 0.173)
+('efficient side of Prop. 4.2', 0.173)
 """
 
 from __future__ import annotations

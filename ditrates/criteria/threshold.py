@@ -37,7 +37,7 @@ class Temperature(str, enum.Enum):
     def kappa(self, d):
         """The inverse temperature kappa at head size d.
 
-        >>> Temperature.NONE.kappa(8), Temperature("1/d").kappa(8)
+        >>> Temperature.NONE.kappa(8), float(Temperature("1/d").kappa(8))
         (1, 0.125)
         """
         return 1 if self is Temperature.NONE else 1 / (d if isinstance(d, float) else mpmath.mpf(d))
