@@ -52,8 +52,8 @@ def formula(result: Result, explicit: bool = False) -> str:
 def tex_escape(text: str) -> str:
     r"""Escape plain text for LaTeX's text mode.
 
-    >>> tex_escape("T0 = O(min(c0, 1/Ls)) & 50% ~ x^2")
-    'T0 = O(min(c0, 1/L\\_s+)) \\& 50\\% \\textasciitilde{} x\\textasciicircum{}2'
+    >>> tex_escape("T0 = O(min(c_0, 1/Ls)) & 50% ~ x^2")
+    'T0 = O(min(c\\_0, 1/Ls)) \\& 50\\% \\textasciitilde{} x\\textasciicircum{}2'
     """
     repl = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -131,7 +131,9 @@ def number(log10) -> str:
 
 def _sci_text(text: str) -> str:
     mantissa, sep, exponent = text.partition("e")
-    return f"{mantissa}\\times 10^{{{int(exponent)}}}" if sep else text
+    if "." in mantissa and not sep and len(mantissa.rstrip("0").rstrip(".")) < len(mantissa):  # 1.000 -> 1
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}\\times 10^{{{int(exponent)}}}" if sep else mantissa
 
 
 def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:values") -> str:
@@ -141,13 +143,15 @@ def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:value
     :class:`~ditrates.evaluation.Failure` objects."""
     lines = [r"\begin{table}[htbp]", r"\centering\small",
              rf"\caption{{{tex_escape(caption or 'Bounds evaluated by ditrates')}}}\label{{{label}}}",
-             r"\begin{tabularx}{\textwidth}{@{}llrX@{}}", r"\toprule",
+             r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}p{0.2\textwidth}r"
+             r">{\raggedright\arraybackslash}X@{}}", r"\toprule",
              r"Result & Source & Value & Order; note \\", r"\midrule"]
     evaluations = [r for r in rows if r.ok]
     for row in rows:
         r = row.result
         if not row.ok:
-            cond = f"${row.condition.latex()}$" if row.condition is not None else "a condition"
+            cond = (tex_escape(row.condition.label) if row.condition is not None and row.condition.label else
+                    f"${row.condition.latex()}$" if row.condition is not None else "a condition")
             lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & -- & not evaluated: {cond} fails \\\\")
             continue
         note = ""
