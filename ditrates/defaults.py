@@ -289,7 +289,7 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
         reading = xi.reading_at(values["eps"], values["L"], xi_reading)
         if xi_reading == xi.AUTO and isinstance(reading, xi.Reading):
             reasons["xi_reading"] = xi.describe_reading_at(values["eps"], values["L"], reading)
-    for key in sorted(needed):
+    for key in (k for k in PARAMS if k in needed):  # the paper's order: d0 before the D it determines
         if key not in values:
             raise MissingValue(f"{param(key).label} is needed ({param(key).meaning}; no default)", key)
     return Resolved(values, reasons, {k: v for k, v in given.items() if v is not None}, reading)

@@ -89,10 +89,10 @@ class Evaluation:
         return self.result.verdict(self) if self.result.verdict else ""
 
     def part(self, key: str):
-        """log10 of a part (e.g. ``"K"`` of ``network-size``), an mpmath number."""
+        """log10 of a part (e.g. ``"K"`` of ``network-size``), an mpmath number; None where it is not defined."""
         for p, ln in self.parts:
             if p.key == key:
-                return ln / numerics.LN10
+                return None if ln is None else ln / numerics.LN10
         raise KeyError(key)
 
     def to_dict(self) -> dict:
@@ -120,9 +120,10 @@ class Evaluation:
                               "reason": r.trivial_reason}
         if self.parts:
             out["parts"] = [{"name": p.key, "form": p.form, "expr": text(p.expr),
-                             "log10": formatting.json_number(ln / numerics.LN10),
-                             "display": formatting.format_log10(ln / numerics.LN10), "note": p.note}
-                            for p, ln in self.parts]
+                             "log10": None if ln is None else formatting.json_number(ln / numerics.LN10),
+                             "display": "not defined here" if ln is None
+                             else formatting.format_log10(ln / numerics.LN10),
+                             "note": p.note} for p, ln in self.parts]
         if r.verdict:
             out["verdict"] = self.verdict
         return out

@@ -70,20 +70,25 @@ def format_number(x, digits: int = 4) -> str:
         return f"{float(x):.{digits}g}"
     if isinstance(x, str):
         return x
-    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x == int(x) and abs(x) < 10**7:
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and abs(x) < 10**7 and x == int(x):
         return str(int(x))
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and abs(mpmath.log10(abs(x))) >= 10**15:
+        return ("-" if x < 0 else "") + format_log10(mpmath.log10(abs(x)), digits)  # the exponent has > 15 digits
     return mpmath.nstr(mpmath.mpf(x), digits, min_fixed=-4, max_fixed=7, strip_zeros=True)
 
 
 def format_log10(log10, digits: int = 4) -> str:
-    """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise.
+    """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise, and a tower
+    ``10^(10^(...))`` where the exponent itself is beyond 10^300.
 
-    >>> format_log10(-1.5), format_log10(2.5e5), format_log10(-400)
-    ('0.03162', '10^(2.5e+5)', '10^(-400)')
+    >>> format_log10(-1.5), format_log10(2.5e5), format_log10(-400), format_log10(mpmath.mpf("1e1000"))
+    ('0.03162', '10^(2.5e+5)', '10^(-400)', '10^(10^(1000))')
     """
     log10 = mpmath.mpf(log10)
     if abs(log10) < 300:
         return mpmath.nstr(mpmath.power(10, log10), digits, min_fixed=-4, max_fixed=5, strip_zeros=False).rstrip(".")
+    if abs(log10) >= mpmath.mpf(10) ** 300:
+        return f"10^({'-' if log10 < 0 else ''}{format_log10(mpmath.log10(abs(log10)), digits)})"
     shown = mpmath.nstr(log10, digits, min_fixed=-1, max_fixed=4)
     return f"10^({shown[:-2] if shown.endswith('.0') else shown})"
 

@@ -151,6 +151,8 @@ def _reading_notes(v, reading, C_K) -> list[str]:
     if "n" in v and "eps" in v:
         term, share = dominant_xi_term(v["n"], v["eps"], L, reading)
         lines.append(f"xi is dominated by {term} ({share:.0%} of it).")
+    if L > xi.BIG_L:
+        return lines
     reach = {r: xi.log10_n_to_reach(1, L, r, C_K) for r in xi.Reading}
     lines.append("xi drops to 1 (for the best eps) from n = " + " and ".join(
         f"{_n_text(reach[r])} {'as printed' if r is xi.Reading.PRINTED else 'in the proof reading'}"

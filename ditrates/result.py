@@ -27,7 +27,7 @@ import sympy
 from ditrates import formatting, numerics
 from ditrates.conditions import Condition
 from ditrates.defaults import resolve
-from ditrates.errors import ConditionError
+from ditrates.errors import ConditionError, DomainError
 from ditrates.evaluation import Evaluation, Failure
 from ditrates.printing import latex, text
 from ditrates.symbols import BY_SYMBOL, PARAMS, Param
@@ -212,7 +212,7 @@ class Result:
         reading = resolved.reading if self.forms else None
         self.check_conditions(vals, reading)
         sign, ln = numerics.ln_eval(self.displayed_expr(explicit, reading), vals)
-        parts = tuple((p, numerics.ln_eval(p.expr, vals)[1]) for p in self.parts)
+        parts = tuple((p, _ln_or_none(p.expr, vals)) for p in self.parts)
         trivial_ln = None if self.trivial is None else numerics.ln_eval(self.trivial, vals)[1]
         return Evaluation(self, sign, ln, resolved, explicit, parts, trivial_ln, reading)
 
@@ -291,6 +291,15 @@ class Result:
 
     def __str__(self) -> str:
         return f"{self.name} ({self.source}): {self.summary}"
+
+
+def _ln_or_none(expr, vals):
+    """ln of a part, or None where it is not defined at these numbers (C_T's sqrt of a negative number when
+    T0 > d0: Theorem 3.1's norm bound says nothing there)."""
+    try:
+        return numerics.ln_eval(expr, vals)[1]
+    except DomainError:
+        return None
 
 
 __all__ = ["Order", "Part", "Result"]

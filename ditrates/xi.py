@@ -160,6 +160,8 @@ def _namespace(*values):
     return FloatMath
 
 
+BIG_L = 10**15
+"""Beyond this L, the edge of the printed range is computed in mpmath (1 - eps_max is below float resolution)."""
 EDGE_MARGIN = 1e-12
 """eps_max is taken this fraction inside the range, so that the exact check of the inequality accepts it."""
 
@@ -178,13 +180,17 @@ def eps_max(L):
 
 
 def _y_edge(L, xp):
+    if xp is FloatMath and L > BIG_L:  # y ~ ln(8 ln L / ln 2) / L: below float resolution, iterate in mpmath
+        L = mpmath.mpf(L)
+        y = mpmath.log(8 * mpmath.log(L) / LN2) / L
+        return mpmath.log(8 * (mpmath.log(L) + y) / LN2) / L * (1 + EDGE_MARGIN)
     L = L if xp is not FloatMath else float(L)
     y = find_root(lambda y: L * y - xp.log(8 * (xp.log(L) + y) / LN2), 0 * L, side="above", iterations=ITERATIONS)
     return y * (1 + EDGE_MARGIN)
 
 
 def _eps_of(y):
-    return mpmath.exp(-mpmath.mpf(y)) if isinstance(y, float) else _namespace(y).exp(-y)
+    return mpmath.exp(-mpmath.mpf(y)) if isinstance(y, float | mpmath.mpf) else _namespace(y).exp(-y)
 
 
 @dataclasses.dataclass(frozen=True)
