@@ -332,7 +332,7 @@ def log10_n_to_reach(target: float, L, reading: Reading, C_K=1) -> float:
     >>> round(log10_n_to_reach(1, 4, "printed"), 1), round(log10_n_to_reach(1, 4, "proof"), 1)
     (579.5, 20.9)
     """
-    reading, xp, L, target = Reading(reading), FloatMath, float(L), float(target)
+    reading, xp, L, target, C_K = Reading(reading), FloatMath, float(L), float(target), float(C_K)
     y_lo = _y_edge(L, xp) if reading is Reading.PRINTED else 0.0
     if target <= 1:
         y_lo = max(y_lo, -math.log(target) / 2)

@@ -135,7 +135,7 @@ def with_params(keys: Sequence[str]) -> Callable:
             "p_set", inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[list[str] | None, typer.Option(
                 "--set", help="Set any parameter or hidden constant: --set NAME=VALUE (repeatable), e.g. "
-                "--set C_est=10. A parameter given twice is refused.", metavar="NAME=VALUE",
+                "--set C_est=10. A parameter given twice is refused [default: none].", metavar="NAME=VALUE",
                 rich_help_panel="Parameters")]))
 
         @functools.wraps(fn)
@@ -189,4 +189,5 @@ XiReadingOpt = Annotated[XiReading, typer.Option(
     "eps_max(L)), 'proof' (App. F.2's covering exponent with Thm 3.1's K; every eps), or 'auto', the smaller of "
     "the two where each holds.")]
 PresetOpt = Annotated[str | None, typer.Option(
-    "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D); see 'ditrates list --presets'.")]
+    "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D; an option given too overrides it, with a "
+    "warning); see 'ditrates list --presets' [default: none].", metavar="NAME")]

@@ -17,16 +17,22 @@ from ditrates.cli.app import (
 from ditrates.cli.output import Output
 
 STAT_KEYS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "mu", "c0", "Ls")
-HEADER = "Latent DiT rates, Hu et al. (NeurIPS 2024, arXiv 2407.01079), camera-ready numbering"
+HEADER = "Latent DiT rates of Hu et al. (NeurIPS 2024, arXiv 2407.01079)"
 
 
 def with_preset(params: dict, preset: str | None) -> dict:
-    """The preset's values (if any) overridden by the user's."""
+    """The preset's values (if any) overridden by the user's, with a warning on stderr for each override."""
     if not preset:
         return params
+    import sys
+
     from ditrates.registry import preset as get_preset
 
-    return {**{k: str(v) for k, v in get_preset(preset).values().items()}, **params}
+    values = {k: str(v) for k, v in get_preset(preset).values().items()}
+    for k in sorted(values.keys() & params.keys()):
+        if values[k] != params[k]:
+            sys.stderr.write(f"ditrates: warning: {k} = {params[k]} overrides the preset's {k} = {values[k]}\n")
+    return {**values, **params}
 
 
 def result_rows(report) -> list[list[str]]:

@@ -103,9 +103,17 @@ class Output:
         self.out.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
 
     def line(self, text: str = "", style: str | None = None) -> None:
-        """A line of text for people (stdout; not in csv mode)."""
-        if self.mode != "csv":
-            self.out.print(text, style=style, markup=False, soft_wrap=True)
+        """A line of text for people (stdout; not in csv mode), wrapped at the console's width with its indent
+        kept (two more spaces on continuation lines)."""
+        if self.mode == "csv":
+            return
+        import textwrap
+
+        indent = " " * (len(text) - len(text.lstrip(" ")))
+        lines = textwrap.wrap(text, width=self.out.width, initial_indent="", subsequent_indent=indent + "  ",
+                              break_long_words=False, break_on_hyphens=False) or [""]
+        for line in lines:
+            self.out.print(line, style=style, markup=False, soft_wrap=True)
 
     def json(self, data: dict) -> None:
         """Machine-readable output: one JSON document with ``schema_version`` first."""

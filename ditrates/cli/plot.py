@@ -62,16 +62,18 @@ def plot_command(
     params: dict,
     vs: Annotated[Vs, typer.Option("--vs", help="The x-axis: n, eps, L, d0 or B (B for the criteria).")] = Vs.n,
     range_: Annotated[str | None, typer.Option(
-        "--range", metavar="LO:HI", help="Range of the x-axis, e.g. 1e2:1e30 (default by --vs).")] = None,
-    points: Annotated[int, typer.Option("--points", help="Points on each curve (geometric).")] = 300,
+        "--range", metavar="LO:HI", help="Range of the x-axis, e.g. 1e2:1e30 [default: by --vs].")] = None,
+    points: Annotated[int, typer.Option("--points", help="Points on each curve (geometric).", metavar="NUM")] = 300,
     baselines: Annotated[bool, typer.Option(
         "--baselines/--no-baselines", help="Add the baselines of the same quantity (Chen et al., Oko et al., ...)."
     )] = True,
     runs: Annotated[Path | None, typer.Option(
-        "--runs", metavar="DIR", help="Overlay the measured points of 'ditrates experiment run --out DIR'.")] = None,
-    output: Annotated[str, typer.Option("-o", "--output", help="PNG, SVG or PDF file; - for stdout.")] = "rates.png",
-    fmt: Annotated[str | None, typer.Option("--format", help="png, svg or pdf (default: from -o; svg for -o -).")]
-    = None,
+        "--runs", metavar="DIR",
+        help="Overlay the measured points of 'ditrates experiment run --out DIR' [default: none].")] = None,
+    output: Annotated[str, typer.Option("-o", "--output", help="PNG, SVG or PDF file; - for stdout.",
+                                        metavar="FILE")] = "rates.png",
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="png, svg or pdf [default: from -o; svg for -o -].", metavar="NAME")] = None,
     preset: PresetOpt = None,
     xi_reading: XiReadingOpt = XiReading.auto,
     json_: JsonOpt = False,

@@ -97,10 +97,10 @@ orthogonal_variance = Result(
     order=Order(sympy.E * (S.T0 + S.mu), big_o=False, unit="(largest eigenvalue of Sigma)"),
     conditions=(
         *COROLLARY_CONDITIONS,
-        Condition(rel(S.T0 + S.mu, "<=", 1), "Lemma F.9 (T0 + mu <= 1)",
-                  hint="Lemma F.9 needs T0 below 1, which the corollary's default T0 = min(c0, 1/Ls) with "
-                  "constant 1 can reach: give a smaller T0"),
-        Condition(rel(S.T, ">", 1), "Lemma F.9 (T > 1)"),
+        Condition(rel(S.T0 + S.mu, "<=", 1), "Lemma F.9",
+                  hint="the corollary's default T0 = min(c0, 1/Ls) with constant 1 can leave no room for the step "
+                  "mu: give T0 below 1"),
+        Condition(rel(S.T, ">", 1), "Lemma F.9"),
     ),
     notes=(
         "Evaluated as Lemma F.9 states it, e (T0 + mu), which is the corollary's a T0 with a = e (1 + mu/T0): the "

@@ -166,7 +166,7 @@ function resolve(raw, needed, xiReading) { // defaults.resolve
     reading = r;
     if (why) reasons.xi_reading = why;
   }
-  for (const k of [...needed].sort()) {
+  for (const k of Object.keys(P).filter((key) => needed.includes(key))) { // the order of PARAMS
     if (!(k in values)) throw new InputError(`${P[k].label} is needed (${P[k].meaning}; no default)`);
   }
   return { values, reasons, reading };

@@ -137,10 +137,11 @@ const Fmt = (() => {
     if (!v.int && Number.isInteger(v.x) && Math.abs(v.x) < 1e7) return String(v.x);
     return nstr(v.s, lg, digits, -4, 7, true, v.x);
   }
-  // format_log10: 10^lg without overflow.
+  // format_log10: 10^lg without overflow, and a tower 10^(10^(...)) where lg itself is beyond 1e300.
   function log10(lg, digits = 4) {
     if (Math.abs(lg) < 300) return nstr(1, lg, digits, -4, 5, false, Math.pow(10, lg)).replace(/\.$/, "");
     if (!Number.isFinite(lg)) return lg > 0 ? "> 10^(1.8e+308)" : "0";
+    if (Math.abs(lg) >= 1e300) return `10^(${lg < 0 ? "-" : ""}${log10(Math.log10(Math.abs(lg)), digits)})`;
     let shown = nstr(Math.sign(lg), Math.log10(Math.abs(lg)), digits, -1, 4, true);
     if (shown.endsWith(".0")) shown = shown.slice(0, -2);
     return `10^(${shown})`;
