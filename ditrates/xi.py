@@ -49,7 +49,7 @@ import mpmath
 import sympy
 
 from ditrates.conditions import Condition, rel
-from ditrates.formatting import format_log10, format_number
+from ditrates.formatting import MP_DPS, format_log10, format_number
 from ditrates.numerics import FloatMath, find_root
 from ditrates.symbols import S
 
@@ -190,7 +190,11 @@ def _y_edge(L, xp):
 
 
 def _eps_of(y):
-    return mpmath.exp(-mpmath.mpf(y)) if isinstance(y, float | mpmath.mpf) else _namespace(y).exp(-y)
+    """eps = e^(-y), at the working precision for scalars (near 1, float64 would lose y's last digits)."""
+    if isinstance(y, float | mpmath.mpf):
+        with mpmath.workdps(MP_DPS):
+            return mpmath.exp(-mpmath.mpf(y))
+    return _namespace(y).exp(-y)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -239,3 +239,27 @@ def test_solve_for_is_the_method_form_of_solve():
 def test_solve_for_an_increasing_bound_gives_the_largest_value():
     sol = ditrates.solve("score-approximation", "d0", 1.0, eps=0.1, t=1)  # eps sqrt(d0)/sigma(1) <= 1
     assert not sol.decreasing and sol.value == 39  # sqrt(d0) <= 10 (1 - e^-1) = 6.32
+
+
+def test_the_python_api_returns_plain_numbers_and_one_line_reprs():
+    """Issue 10.7: Python floats and ints out (log values too), one-line reprs, HTML for Jupyter."""
+    ev = ditrates.get("score-estimation").evaluate(d0=16, n="1e5")
+    assert type(ev.value) is float and type(ev.log10) is float and type(ev.ln) is float
+    assert all(type(v) in (int, float) for v in ev.params.values())
+    assert "\n" not in repr(ev) and repr(ev).startswith("Evaluation(score-estimation = ")
+    assert ev._repr_html_().startswith("<code>score-estimation")
+    sol = ditrates.solve("score-estimation", "n", 100, d0=16)
+    assert type(sol.value) is int and type(sol.bound_log10) is float and type(sol.log10) is float
+    assert "\n" not in repr(sol) and sol._repr_html_().startswith("<code>smallest n")
+
+
+@pytest.mark.parametrize(("call", "error"), [
+    (lambda: ditrates.get("score-estimation").evaluate(d0=16), MissingValue),
+    (lambda: ditrates.get("xi").evaluate(n=10, L=4, eps=0.9, xi_reading="printed"), DitratesError),
+    (lambda: ditrates.solve("xi", "n", 1e-3, L=4), DitratesError),
+    (lambda: ditrates.get("xi").evaluate(n=10, L=4, xi_reading="sideways"), DomainError),
+])
+def test_api_errors_speak_of_parameters_not_of_command_line_options(call, error):
+    with pytest.raises(error) as info:
+        call()
+    assert "--" not in str(info.value)
