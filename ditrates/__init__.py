@@ -5,12 +5,14 @@ Latent Diffusion Transformers (DiTs)", NeurIPS 2024, arXiv 2407.01079 (camera-re
 
 >>> import ditrates
 >>> ev = ditrates.get("score-estimation").evaluate(d0=16, n="1e5")
->>> ev.text, ev.resolved.reasons["eps"]
-('0.08152', 'auto = 0.8941 (minimises xi, Def. 3.4)')
+>>> ev
+Evaluation(score-estimation = 124.0, xi proof)
+>>> ditrates.get("Theorem 3.2").evaluate(d0=16, n="1e5", eps=0.4, xi_reading="printed").reading.value
+'printed'
 """
 
 from ditrates._version import __version__
-from ditrates.errors import ConditionError, DitratesError, DomainError, MissingValue, UnknownName
+from ditrates.errors import ConditionError, DitratesError, DomainError, MissingValue, UnknownName, Unreachable
 from ditrates.evaluation import Evaluation
 from ditrates.grid import evaluate
 from ditrates.registry import PRESETS, get, names, preset, results
@@ -26,6 +28,7 @@ __all__ = [
     "PRESETS",
     "Result",
     "UnknownName",
+    "Unreachable",
     "__version__",
     "evaluate",
     "get",

@@ -26,7 +26,7 @@ from typing import Any
 
 from ditrates import grid, numerics
 from ditrates.errors import DitratesError
-from ditrates.formatting import format_number, parse_number
+from ditrates.formatting import format_number, parse_number, split_range
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
 
@@ -132,9 +132,7 @@ def parse_range(text: str | None, vs: str) -> tuple[float, float]:
     """
     if text is None:
         return RANGES[vs]
-    lo_text, sep, hi_text = text.partition(":")
-    if not sep:
-        raise DitratesError(f"--range expects LO:HI, e.g. 1e2:1e30, got {text!r}")
+    lo_text, hi_text = split_range(text)
     p = dataclasses.replace(PARAMS[vs], integer=False)
     lo, hi = (parse_number(t, name=p.label) for t in (lo_text, hi_text))
     for v in (lo, hi):
@@ -183,9 +181,10 @@ def curve(name: str, vs: str, x, fixed: Mapping[str, Any], *, xi_reading: str = 
     trivial = None
     if result.trivial is not None:
         syms = {PARAMS[k].symbol: v for k, v in g.params.items()}
-        trivial = np.broadcast_to(numerics.ln_eval(result.trivial, syms, "np")[1] / np.log(10.0), shape)
+        trivial = np.broadcast_to(numerics.ln_eval(result.trivial.value, syms, "np")[1] / np.log(10.0), shape)
     return Curve(name, result.source, np.asarray(x, dtype=float), np.broadcast_to(g.log10, shape),
-                 np.broadcast_to(g.valid, shape), printed, trivial, result.trivial_reason, baseline)
+                 np.broadcast_to(g.valid, shape), printed, trivial, result.trivial.reason if result.trivial else "",
+                 baseline)
 
 
 def figure(names: Sequence[str], vs: str, lo: float, hi: float, params: Mapping[str, Any] | None = None, *,

@@ -117,7 +117,7 @@ class Evaluation:
             out["xi_reading"] = self.reading.value
         if r.trivial is not None:
             out["trivial"] = {"log10": formatting.json_number(self.trivial_ln / numerics.LN10),
-                              "reason": r.trivial_reason}
+                              "reason": r.trivial.reason}
         if self.parts:
             out["parts"] = [{"name": p.key, "form": p.form, "expr": text(p.expr),
                              "log10": None if ln is None else formatting.json_number(ln / numerics.LN10),

@@ -140,3 +140,16 @@ def parse_list(text: str, name: str, *, integer: bool = False, low=None, open_lo
         bound = f"> {low}" if open_low else f">= {low}"
         raise DomainError(f"{name} must be a comma-separated list of numbers {bound}, got {text!r}")
     return [int(x) if integer else float(x) for x in items]
+
+
+def split_range(text: str, name: str = "--range") -> tuple[str, str]:
+    """``"1e2:1e30"`` -> ``("1e2", "1e30")``: the LO:HI syntax of a search or plot range (numbers parsed by the
+    caller, which knows their domain).
+
+    >>> split_range("1e2:1e30")
+    ('1e2', '1e30')
+    """
+    lo, sep, hi = str(text).partition(":")
+    if not sep or not lo.strip() or not hi.strip():
+        raise DomainError(f"{name} expects LO:HI (e.g. 1e2:1e30), got {text!r}")
+    return lo.strip(), hi.strip()

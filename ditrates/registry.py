@@ -21,30 +21,34 @@ import re
 from ditrates.errors import UnknownName
 from ditrates.result import Result
 
+_TABLE = (
+    # name, group, module under ditrates/ (imported on first use: a command that needs the statistical rates
+    # does not build the others)
+    ("score-approximation", "statistical", "rates.approximation"),
+    ("network-size", "statistical", "rates.approximation"),
+    ("xi", "statistical", "rates.estimation"),
+    ("score-estimation", "statistical", "rates.estimation"),
+    ("subspace-recovery", "statistical", "rates.recovery"),
+    ("tv-recovery", "statistical", "rates.recovery"),
+    ("orthogonal-variance", "statistical", "rates.recovery"),
+    ("xi-tuned", "derived", "rates.estimation"),
+    ("inference-hardness", "computational", "criteria.inference"),
+    ("inference-almost-linear", "computational", "criteria.inference"),
+    ("training-almost-linear", "computational", "criteria.training"),
+    ("chen2023-score-estimation", "baselines", "rates.baselines"),
+    ("chen2023-tv", "baselines", "rates.baselines"),
+    ("oko2023-tv", "baselines", "rates.baselines"),
+    ("hu2025-latent-tv", "baselines", "rates.baselines"),
+    ("alman-song-threshold", "baselines", "criteria.inference"),
+)
+"""Every result once: its name, the group the command line shows it in, and the module that defines it."""
+
 GROUPS: dict[str, tuple[str, ...]] = {
-    "statistical": ("score-approximation", "network-size", "xi", "score-estimation", "subspace-recovery",
-                    "tv-recovery", "orthogonal-variance"),
-    "derived": ("xi-tuned",),
-    "computational": ("inference-hardness", "inference-almost-linear", "training-almost-linear"),
-    "baselines": ("chen2023-score-estimation", "chen2023-tv", "oko2023-tv", "hu2025-latent-tv",
-                  "alman-song-threshold"),
-}
-
-MODULES = ("ditrates.rates.approximation", "ditrates.rates.estimation", "ditrates.rates.recovery",
-           "ditrates.criteria.inference", "ditrates.criteria.training", "ditrates.rates.baselines")
-"""The modules that define results (each has a tuple RESULTS); imported on first use, so that a command
-needing only the statistical rates does not build the others."""
-
-_HOME = {
-    **dict.fromkeys(("score-approximation", "network-size"), "ditrates.rates.approximation"),
-    **dict.fromkeys(("xi", "score-estimation", "xi-tuned"), "ditrates.rates.estimation"),
-    **dict.fromkeys(("subspace-recovery", "tv-recovery", "orthogonal-variance"), "ditrates.rates.recovery"),
-    **dict.fromkeys(("inference-hardness", "inference-almost-linear", "alman-song-threshold"),
-                    "ditrates.criteria.inference"),
-    "training-almost-linear": "ditrates.criteria.training",
-    **dict.fromkeys(("chen2023-score-estimation", "chen2023-tv", "oko2023-tv", "hu2025-latent-tv"),
-                    "ditrates.rates.baselines"),
-}
+    group: tuple(n for n, g, _ in _TABLE if g == group) for group in dict.fromkeys(g for _, g, _ in _TABLE)}
+"""Result names by group, in the order the command line lists them."""
+_HOME = {name: f"ditrates.{module}" for name, _, module in _TABLE}
+MODULES = tuple(dict.fromkeys(_HOME.values()))
+"""The modules that define results (each has a tuple RESULTS)."""
 
 
 def get(name: str) -> Result:

@@ -26,7 +26,7 @@ from ditrates import xi
 from ditrates.defaults import Resolved, resolve
 from ditrates.errors import MissingValue
 from ditrates.evaluation import Evaluation, Failure
-from ditrates.formatting import format_log10, format_number
+from ditrates.formatting import format_log10, format_number, json_number
 from ditrates.rates.estimation import dominant_xi_term
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
@@ -82,7 +82,7 @@ class Report:
         for ev in self.evaluations:
             if ev.vacuous:
                 lines.append(f"{ev.result.name} is vacuous here: {ev.text} exceeds its trivial value "
-                             f"({ev.result.trivial_reason}).")
+                             f"({ev.result.trivial.reason}).")
         lines.append("Hidden constants are 1 and O~ factors (in D, d0, d, Ls, log n) are left out: values are "
                      "orders of magnitude" + (", with the proofs' explicit factors (--explicit); the 1/eps^2 of "
                                               "F.15's first term stays hidden, as in the paper's final form."
@@ -92,7 +92,6 @@ class Report:
 
     def to_dict(self) -> dict:
         """JSON-ready: parameters, defaults, the reading of xi and every row with its status."""
-        from ditrates.formatting import json_number
 
         out = {"params": {k: json_number(val) for k, val in self.resolved.values.items()},
                "defaults": dict(self.resolved.reasons), "explicit": self.explicit,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import mpmath
 import sympy
@@ -62,6 +62,22 @@ class Order:
         return body
 
 
+class Hidden(NamedTuple):
+    """A factor hidden by O~ that a proof makes explicit: its value as displayed (1 for a factor, 0 for an
+    added term) and the proof's factor (``explicit=True``)."""
+
+    displayed: sympy.Expr
+    explicit: sympy.Expr
+
+
+@dataclasses.dataclass(frozen=True)
+class Trivial:
+    """The value above which a bound says nothing (1 for a total-variation distance), and why."""
+
+    value: sympy.Expr
+    reason: str
+
+
 @dataclasses.dataclass(frozen=True)
 class Part:
     """One quantity of a multi-quantity statement (the hyperparameter bounds of Theorem 3.1).
@@ -97,9 +113,9 @@ class Result:
         empty otherwise.
     order: the asymptotic form, with ``O~``'s hidden factors named in words.
     conditions: relations that must hold, each with its source.
-    hidden: hidden-factor symbol -> (its value in the displayed form, the factor the proof makes explicit);
-        ``explicit=True`` uses the second. Multiplicative factors display as 1, additive terms as 0.
-    trivial: a value above which the bound says nothing (e.g. 1 for a total-variation distance).
+    hidden: hidden-factor symbol -> :class:`Hidden` (its displayed value and the factor the proof makes
+        explicit; ``explicit=True`` uses the second). Multiplicative factors display as 1, additive terms as 0.
+    trivial: a :class:`Trivial` value above which the bound says nothing (1 for a total-variation distance).
     parts: further quantities of the same statement (e.g. all of Theorem 3.1's network sizes).
     notes: the paper's typos and inconsistencies that affect this result, and provenance caveats.
     verdict: for criteria, a function of the evaluation that returns a one-line verdict.
@@ -120,9 +136,8 @@ class Result:
     order: Order
     conditions: tuple[Condition, ...] = ()
     forms: Mapping[str, sympy.Expr] = dataclasses.field(default_factory=dict)
-    hidden: Mapping[sympy.Symbol, tuple[sympy.Expr, sympy.Expr]] = dataclasses.field(default_factory=dict)
-    trivial: sympy.Expr | None = None
-    trivial_reason: str = ""
+    hidden: Mapping[sympy.Symbol, Hidden] = dataclasses.field(default_factory=dict)
+    trivial: Trivial | None = None
     parts: tuple[Part, ...] = ()
     notes: tuple[str, ...] = ()
     verdict: Callable[[Evaluation], str] | None = None
@@ -151,12 +166,12 @@ class Result:
             free |= form.free_symbols
         for c in self.conditions:
             free |= c.symbols
-        for _, explicit in self.hidden.values():
-            free |= sympy.sympify(explicit).free_symbols
+        for factor in self.hidden.values():
+            free |= sympy.sympify(factor.explicit).free_symbols
         for p in self.parts:
             free |= p.expr.free_symbols
         if self.trivial is not None:
-            free |= self.trivial.free_symbols
+            free |= self.trivial.value.free_symbols
         free -= set(self.hidden)
         return tuple(p for p in PARAMS.values() if p.symbol in free)
 
@@ -183,7 +198,7 @@ class Result:
 
     def displayed_expr(self, explicit: bool = False, reading=None) -> sympy.Expr:
         """The expression with hidden factors set to 1 (``explicit=False``) or to the proof's factors."""
-        return self.expr_for(reading).subs({s: pair[1] if explicit else pair[0] for s, pair in self.hidden.items()})
+        return self.expr_for(reading).subs({s: h.explicit if explicit else h.displayed for s, h in self.hidden.items()})
 
     # -- evaluation ---------------------------------------------------------------------------------
     @numerics.precise
@@ -213,7 +228,7 @@ class Result:
         self.check_conditions(vals, reading)
         sign, ln = numerics.ln_eval(self.displayed_expr(explicit, reading), vals)
         parts = tuple((p, _ln_or_none(p.expr, vals)) for p in self.parts)
-        trivial_ln = None if self.trivial is None else numerics.ln_eval(self.trivial, vals)[1]
+        trivial_ln = None if self.trivial is None else numerics.ln_eval(self.trivial.value, vals)[1]
         return Evaluation(self, sign, ln, resolved, explicit, parts, trivial_ln, reading)
 
     def check_conditions(self, vals: Mapping[sympy.Symbol, Any], reading=None) -> None:
@@ -302,4 +317,4 @@ def _ln_or_none(expr, vals):
         return None
 
 
-__all__ = ["Order", "Part", "Result"]
+__all__ = ["Hidden", "Order", "Part", "Result", "Trivial"]

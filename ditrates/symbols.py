@@ -30,7 +30,8 @@ from collections.abc import Mapping
 
 import sympy
 
-from ditrates.errors import DomainError
+from ditrates.errors import DomainError, UnknownName
+from ditrates.formatting import format_number
 
 
 class sigma(sympy.Function):  # noqa: N801 - the paper's name
@@ -123,7 +124,6 @@ class Param:
         if self.high is not None and (value > self.high or (self.open_high and value == self.high)):
             bad = True
         if bad:
-            from ditrates.formatting import format_number
 
             raise DomainError(f"{self.label} must be {self.domain_text()}, got {format_number(value)}")
 
@@ -197,6 +197,5 @@ def param(key: str) -> Param:
     try:
         return PARAMS[key]
     except KeyError:
-        from ditrates.errors import UnknownName
 
         raise UnknownName.for_choice("parameter", key, PARAMS) from None

@@ -140,9 +140,9 @@ def test_plot_to_stdout_and_json(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["xi", "-o", "/nonexistent-dir/x.png"], "no directory /nonexistent-dir"),
-    (["no-such-result", "-o", "/nonexistent-dir/x.png"], "no directory"),  # the path is checked first
-    (["xi", "-o", "x.txt"], "give a .png, .svg or .pdf"),
+    (["xi", "-o", "/nonexistent-dir/x.png"], "the directory /nonexistent-dir does not exist"),
+    (["no-such-result", "-o", "/nonexistent-dir/x.png"], "does not exist"),  # the path is checked first
+    (["xi", "-o", "x.txt"], "the suffix must be one of .png, .svg, .pdf"),
     (["network-size", "--d0", "16", "-o", "{tmp}/x.png"], "does not depend on n"),
     (["xi", "--vs", "eps", "--range", "0:2", "-o", "{tmp}/x.png"], "eps must be in (0, 1), got 0"),
     (["xi", "--vs", "q", "-o", "{tmp}/x.png"], "'q' is not one of"),

@@ -19,7 +19,9 @@ import typer
 from typer.core import TyperGroup
 
 from ditrates import __version__
+from ditrates.defaults import doc
 from ditrates.errors import DitratesError, MissingValue
+from ditrates.symbols import PARAMS, param
 
 EPILOG = "Exit codes: 0 ok, 1 a failed run, 2 bad input (one line on stderr)."
 
@@ -112,8 +114,6 @@ def with_params(keys: Sequence[str]) -> Callable:
     """Add an option ``--KEY VALUE`` for each parameter key (help from :mod:`ditrates.symbols`), plus
     ``--set NAME=VALUE`` (repeatable) for any parameter; the command receives them as ``params`` (a dict
     of raw strings, parsed later by :func:`ditrates.defaults.resolve`)."""
-    from ditrates.defaults import doc
-    from ditrates.symbols import PARAMS
 
     def helptext(k: str) -> str:
         p = PARAMS[k]
@@ -148,7 +148,6 @@ def with_params(keys: Sequence[str]) -> Callable:
                 name = name.strip()
                 if not sep or not name:
                     raise DitratesError(f"--set expects NAME=VALUE, got {item!r}")
-                from ditrates.symbols import param
 
                 param(name)  # unknown names fail here, with a suggestion
                 if name in params:

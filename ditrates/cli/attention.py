@@ -9,15 +9,21 @@ are imported inside the commands only.
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Annotated
 
 import typer
 
+import ditrates
 from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
 from ditrates.cli.output import Output, output_path
 from ditrates.criteria.threshold import Temperature
 from ditrates.errors import DitratesError
+from ditrates.experiments import attention as at
+from ditrates.experiments import phase
+from ditrates.experiments.phase import outcome
+from ditrates.formatting import format_log10, format_number, parse_list
 
 attention_app = typer.Typer(
     cls=Group, epilog=EPILOG, no_args_is_help=True,
@@ -43,7 +49,6 @@ def _sci(x: float | None) -> str:
 
 def _pow10(log10: float) -> str:
     """``10**log10`` with 3 digits, as ``10^(x)`` beyond 1e15."""
-    from ditrates.formatting import format_log10
 
     return f"{10**log10:.3g}" if abs(log10) < 15 else format_log10(log10, 3)
 
@@ -88,7 +93,6 @@ def bench(
 
     Example: ditrates attention bench --L 1024,4096,16384,65536 --d 8 --B 0.25,0.5,1,2,4 --delta_F 1e-3
     """
-    from ditrates.formatting import parse_list
 
     if quick:
         L, B = (QUICK_L if L == DEFAULT_L else L), (QUICK_B if B == DEFAULT_B else B)
@@ -98,8 +102,6 @@ def bench(
     path = output_path(plot, (".png", ".svg", ".pdf"), "--plot")  # checked before any work
     import torch
 
-    from ditrates.experiments import attention as at
-    from ditrates.experiments import phase
 
     if threads:
         torch.set_num_threads(threads)
@@ -137,7 +139,6 @@ def bench(
 
 
 def _json_safe(row: dict) -> dict:
-    import math
 
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
@@ -146,9 +147,6 @@ def _json_safe(row: dict) -> dict:
 
 def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, temperature: Temperature,
                  threads: int) -> None:
-    import ditrates
-    from ditrates.experiments.phase import outcome
-    from ditrates.formatting import format_number
 
     criterion = ditrates.get("inference-almost-linear")
     rows = []

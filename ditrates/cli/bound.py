@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
+import mpmath
+import typer
+
+from ditrates import comparison
+from ditrates import report as report_
 from ditrates.cli.app import (
     CsvOpt,
     ExplicitOpt,
@@ -15,6 +22,11 @@ from ditrates.cli.app import (
     with_params,
 )
 from ditrates.cli.output import Output
+from ditrates.formatting import format_number
+from ditrates.latex import tex_escape, values_table
+from ditrates.registry import get, names
+from ditrates.registry import preset as get_preset
+from ditrates.report import param_rows
 
 STAT_KEYS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "mu", "c0", "Ls")
 HEADER = "Latent DiT rates of Hu et al. (NeurIPS 2024, arXiv 2407.01079)"
@@ -24,9 +36,7 @@ def with_preset(params: dict, preset: str | None) -> dict:
     """The preset's values (if any) overridden by the user's, with a warning on stderr for each override."""
     if not preset:
         return params
-    import sys
 
-    from ditrates.registry import preset as get_preset
 
     values = {k: str(v) for k, v in get_preset(preset).values().items()}
     for k in sorted(values.keys() & params.keys()):
@@ -37,9 +47,7 @@ def with_preset(params: dict, preset: str | None) -> dict:
 
 def result_rows(report) -> list[list[str]]:
     """One table row per result: its value, order and reading, or the condition that failed."""
-    import mpmath
 
-    from ditrates.formatting import format_number
 
     rows = []
     for row in report.rows:
@@ -51,7 +59,7 @@ def result_rows(report) -> list[list[str]]:
             continue
         note = []
         if row.vacuous:
-            note.append(f"VACUOUS: > {format_number(mpmath.exp(row.trivial_ln))} ({r.trivial_reason})")
+            note.append(f"VACUOUS: > {format_number(mpmath.exp(row.trivial_ln))} ({r.trivial.reason})")
         if r.name == "network-size":
             note.append("blocks; norms: ditrates show network-size")
         rows.append([r.name, r.source, row.text, format_number(row.log10_exact, 4), r.order_for(row.reading).text(),
@@ -61,8 +69,6 @@ def result_rows(report) -> list[list[str]]:
 
 def render(out: Output, report, keys, title: str) -> None:
     """The parameters table, the results table and the notes (human mode)."""
-    from ditrates.formatting import format_number
-    from ditrates.report import param_rows
 
     out.table(["parameter", "value", "source", "meaning"], param_rows(report.resolved, keys), title="Parameters")
     consts = [k for k in report.resolved.values if k not in keys]
@@ -97,10 +103,7 @@ def bound(
 
     Example: ditrates bound --d0 16 --n 1e5
     """
-    import typer
 
-    from ditrates import report as report_
-    from ditrates.registry import names
 
     out = Output(output_mode(json_, latex_, csv_))
     rep = report_.evaluate(names("statistical"), with_preset(params, preset), explicit=explicit,
@@ -108,7 +111,6 @@ def bound(
     if out.mode == "json":
         out.json({"command": "bound", **rep.to_dict()})
     elif out.mode == "latex":
-        from ditrates.latex import values_table
 
         out.latex(values_table(rep.rows, caption=HEADER, label="ditrates:bound"))
     else:
@@ -146,10 +148,6 @@ def compare(
 
     Example: ditrates compare --d0 16 --n 1e5
     """
-    from ditrates import comparison
-    from ditrates import report as report_
-    from ditrates.formatting import format_number
-    from ditrates.registry import get
 
     out = Output(output_mode(json_, latex_, csv_))
     params = with_preset(params, preset)
@@ -172,7 +170,6 @@ def compare(
                                   for (a, b), (cs, none) in found.items()]})
         return
     if out.mode == "latex":
-        from ditrates.latex import tex_escape, values_table
 
         sentences = [line for cs, none in found.values() for line in ([c.describe() for c in cs] or [none])]
         out.latex(values_table(rep.rows, caption="DiT rates beside the baselines (Hu et al., NeurIPS 2024)",
@@ -180,7 +177,6 @@ def compare(
                   + "\n\n" + "\n\n".join(tex_escape(s) + "." for s in sentences))
         return
     out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers, on equal terms")
-    from ditrates.report import param_rows
 
     out.table(["parameter", "value", "source", "meaning"], param_rows(rep.resolved, STAT_KEYS + ("s", "beta")),
               title="Parameters")

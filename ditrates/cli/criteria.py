@@ -10,7 +10,14 @@ import typer
 from ditrates.cli.app import EPILOG, CsvOpt, JsonOpt, LatexOpt, PresetOpt, app, output_mode, with_params
 from ditrates.cli.output import Output
 from ditrates.criteria.threshold import Temperature
+from ditrates.efficiency import summarize
 from ditrates.errors import DitratesError
+from ditrates.experiments.model import load_run
+from ditrates.experiments.norms import attention_max_norms
+from ditrates.experiments.train import dsm_batch
+from ditrates.formatting import format_number
+from ditrates.latex import text_table
+from ditrates.registry import preset as get_preset
 
 criteria_app = typer.Typer(epilog=EPILOG)
 app.add_typer(criteria_app, name="criteria")
@@ -44,10 +51,8 @@ def criteria(
             raise DitratesError(f"the options of 'ditrates criteria' do not apply to 'criteria "
                                 f"{ctx.invoked_subcommand}': give them after the subcommand, or leave them out")
         return
-    from ditrates.criteria.summary import summarize
 
     if preset:
-        from ditrates.registry import preset as get_preset
 
         p = get_preset(preset)
         params = {"L": str(p.L), "d": str(p.d), **params}
@@ -61,7 +66,6 @@ def criteria(
         out.json({"command": "criteria", **s.to_dict()})
         return
     if out.mode == "latex":
-        from ditrates.latex import text_table
 
         out.latex("\n\n".join([
             text_table(["quantity", "value", "what"], s.threshold_rows(), "Section 4 threshold", "ditrates:threshold"),
@@ -69,7 +73,6 @@ def criteria(
             text_table(["polynomial method", "value", "how"], s.cost_rows(), "Cost of the fast algorithm",
                        "ditrates:cost")]))
         return
-    from ditrates.formatting import format_number
 
     v = s.values
     out.line(f"Section 4 criteria at L = {format_number(v['L'])}, d = {format_number(v['d'])}, "
@@ -103,9 +106,6 @@ def measure(
                             "train one with 'ditrates experiment run'")
     import torch
 
-    from ditrates.experiments.model import load_run
-    from ditrates.experiments.norms import attention_max_norms
-    from ditrates.experiments.train import dsm_batch
 
     model, config, data = load_run(run)
     generator = torch.Generator().manual_seed(0)

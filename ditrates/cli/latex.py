@@ -6,9 +6,13 @@ from typing import Annotated
 
 import typer
 
+from ditrates import latex, report
 from ditrates.cli.app import PresetOpt, XiReading, XiReadingOpt, app, with_params
 from ditrates.cli.bound import STAT_KEYS, with_preset
 from ditrates.cli.output import output_path, write_output
+from ditrates.errors import DitratesError
+from ditrates.registry import get
+from ditrates.registry import names as all_names
 
 OutOpt = Annotated[str | None, typer.Option(
     "-o", "--output", help="Write to this .tex file (- for stdout) [default: stdout].", metavar="FILE")]
@@ -38,10 +42,6 @@ def latex_(
 
     Example: ditrates latex score-estimation xi --values --d0 16 --n 1e5 --standalone -o rates.tex
     """
-    from ditrates import latex, report
-    from ditrates.errors import DitratesError
-    from ditrates.registry import get
-    from ditrates.registry import names as all_names
 
     path = output_path(output, (".tex",), "--output")
     if macros and (values or standalone):
@@ -74,7 +74,6 @@ def sheet(
 
     Example: ditrates sheet -o rates.pdf
     """
-    from ditrates import latex
 
     path = output_path(output, (".pdf", ".tex"), "--output")
     source = latex.rate_sheet()

@@ -12,11 +12,19 @@ application turns into one line on stderr and exit code 2.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
 
 from ditrates.errors import DitratesError
 
@@ -37,7 +45,6 @@ def _width(tty: bool) -> int | None:
 
 
 def _console(stderr: bool = False, plain: bool = False):
-    from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
@@ -82,15 +89,11 @@ class Output:
         """A rich table (human mode), or CSV for a ``primary`` table in csv mode."""
         if self.mode == "csv":
             if primary:
-                import csv
 
                 writer = csv.writer(sys.stdout, lineterminator="\n")
                 writer.writerow(columns)
                 writer.writerows([[str(x) for x in r] for r in rows])
             return
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
 
         t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left",
                   caption_justify="left", pad_edge=False, title_style="bold", show_header=header)
@@ -107,7 +110,6 @@ class Output:
         kept (two more spaces on continuation lines)."""
         if self.mode == "csv":
             return
-        import textwrap
 
         indent = " " * (len(text) - len(text.lstrip(" ")))
         lines = textwrap.wrap(text, width=self.out.width, initial_indent="", subsequent_indent=indent + "  ",
@@ -131,7 +133,6 @@ class Output:
     @contextlib.contextmanager
     def progress(self, total: int, description: str) -> Iterator:
         """A rich progress bar on stderr; yields ``advance(n=1, description=None)``."""
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=self.err, transient=False, disable=not self.err.is_terminal and

@@ -9,6 +9,7 @@ import typer
 
 from ditrates.cli.app import app
 from ditrates.errors import DitratesError
+from ditrates.page.build import write
 
 
 @app.command("page")
@@ -29,7 +30,6 @@ def page(
         raise DitratesError(f"cannot write {output}: it is a file, not a directory")
     if not output.parent.is_dir():
         raise DitratesError(f"cannot write {output}: no directory {output.parent}")
-    from ditrates.page.build import write
 
     try:
         written = write(output)

@@ -3,56 +3,37 @@
 from __future__ import annotations
 
 import enum
-import os
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ditrates import curves, plot
 from ditrates.cli.app import JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, with_params
 from ditrates.cli.bound import STAT_KEYS, with_preset
+from ditrates.cli.output import Output, output_path
 from ditrates.errors import DitratesError
 
-FORMATS = ("png", "svg", "pdf")  # as ditrates.plot.FORMATS (not imported: --help needs no numpy)
 
+def _need_matplotlib() -> None:
+    if importlib.util.find_spec("matplotlib") is None:
+        raise DitratesError("matplotlib is missing: plots need the plot extra (pip install 'ditrates[plot]')")
 
-class Vs(str, enum.Enum):
-    """The x-axis (ditrates.curves.VS)."""
-
-    n = "n"
-    eps = "eps"
-    L = "L"
-    d0 = "d0"
-    B = "B"
+Vs = enum.Enum("Vs", {v: v for v in curves.VS}, type=str)
+"""The x-axis: a choice of :data:`ditrates.curves.VS`."""
 
 
 def output_target(output: str, fmt: str | None) -> tuple[str, str]:
-    """Check ``-o`` before any work: a writable directory and a known format (from ``--format`` or the suffix)."""
+    """Check ``-o`` before any work (:func:`~ditrates.cli.output.output_path`) and settle the format: ``--format``,
+    else the suffix; ``svg`` for ``-o -``."""
+    if fmt is not None and fmt not in plot.FORMATS:
+        raise DitratesError(f"--format must be one of {', '.join(plot.FORMATS)}, got {fmt!r}")
     if output == "-":
         return output, fmt or "svg"
-    suffix = Path(output).suffix.lower().lstrip(".")
-    fmt = fmt or suffix
-    if fmt not in FORMATS:
-        raise DitratesError(f"-o {output}: give a .png, .svg or .pdf file name (or --format)")
-    parent = Path(output).parent
-    if not parent.is_dir():
-        raise DitratesError(f"cannot write {output}: no directory {parent}")
-    if not os.access(parent, os.W_OK) or (Path(output).exists() and not os.access(output, os.W_OK)):
-        raise DitratesError(f"cannot write {output}: permission denied")
-    return output, fmt
-
-
-def _matplotlib():
-    try:
-        from ditrates import plot
-    except ModuleNotFoundError as e:  # pragma: no cover - depends on the install
-        raise DitratesError(f"{e.name} is missing: plots need the plot extra (pip install 'ditrates[plot]')") from None
-    import importlib.util
-
-    if importlib.util.find_spec("matplotlib") is None:
-        raise DitratesError("matplotlib is missing: plots need the plot extra (pip install 'ditrates[plot]')")
-    return plot
+    path = output_path(output, () if fmt else tuple(f".{f}" for f in plot.FORMATS), "-o")
+    return str(path), fmt or Path(output).suffix.lower().lstrip(".")
 
 
 @app.command("plot")
@@ -88,19 +69,13 @@ def plot_command(
 
     Example: ditrates plot score-estimation tv-recovery --vs n --range 1e2:1e30 --d0 16 -o rates.png
     """
-    from ditrates.curves import figure, parse_range
-
-    if fmt is not None and fmt not in FORMATS:
-        raise DitratesError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if not json_:
         output, fmt = output_target(output, fmt)
-        plot = _matplotlib()
-    lo, hi = parse_range(range_, vs.value)
-    fig = figure(names, vs.value, lo, hi, with_preset(params, preset), points=points, xi_reading=xi_reading.value,
-                 baselines=baselines, runs=runs)
+        _need_matplotlib()
+    lo, hi = curves.parse_range(range_, vs.value)
+    fig = curves.figure(names, vs.value, lo, hi, with_preset(params, preset), points=points,
+                        xi_reading=xi_reading.value, baselines=baselines, runs=runs)
     if json_:
-        from ditrates.cli.output import Output
-
         Output("json").json({"command": "plot", **fig.to_dict()})
         return
     if output == "-":

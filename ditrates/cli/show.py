@@ -6,8 +6,12 @@ from typing import Annotated
 
 import typer
 
+from ditrates.citations import bibliography
 from ditrates.cli.app import CsvOpt, JsonOpt, LatexOpt, app, output_mode
 from ditrates.cli.output import Output
+from ditrates.latex import block
+from ditrates.printing import text
+from ditrates.registry import GROUPS, PRESETS, get
 
 
 @app.command("list")
@@ -20,7 +24,6 @@ def list_(
 
     Example: ditrates list --presets
     """
-    from ditrates.registry import GROUPS, PRESETS, get
 
     out = Output(output_mode(json_, csv_=csv_))
     if presets:
@@ -58,9 +61,6 @@ def show(
 
     Example: ditrates show score-estimation
     """
-    from ditrates.latex import block
-    from ditrates.printing import text
-    from ditrates.registry import get
 
     r = get(name)
     out = Output(output_mode(json_, latex_))
@@ -81,7 +81,7 @@ def show(
     for sym, (shown, explicit) in r.hidden.items():
         rows.append([f"hidden factor {sym}", f"{text(shown)} as displayed, {text(explicit)} with --explicit"])
     if r.trivial is not None:
-        rows.append(["vacuous above", f"{text(r.trivial)} ({r.trivial_reason})"])
+        rows.append(["vacuous above", f"{text(r.trivial.value)} ({r.trivial.reason})"])
     out.table(["", ""], rows, title="Formula", header=False)
     if r.conditions:
         out.table(["condition", "source"], [[c.text(), c.source] for c in r.conditions], title="Conditions")
@@ -106,8 +106,6 @@ def cite(
 
     Example: ditrates cite chen2023-score-estimation
     """
-    from ditrates.citations import bibliography
-    from ditrates.registry import get
 
     keys = None if not names else [get(n).cite for n in names]
     typer.echo(bibliography(keys))

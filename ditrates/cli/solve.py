@@ -9,21 +9,8 @@ import typer
 from ditrates.cli.app import JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, output_mode, with_params
 from ditrates.cli.bound import STAT_KEYS, with_preset
 from ditrates.cli.output import Output
-from ditrates.errors import DitratesError
-
-
-def parse_range(text: str | None) -> tuple[str, str] | None:
-    """``"1e2:1e30"`` -> ("1e2", "1e30"); None stays None.
-
-    >>> parse_range("1e2:1e30"), parse_range(None)
-    (('1e2', '1e30'), None)
-    """
-    if text is None:
-        return None
-    lo, sep, hi = text.partition(":")
-    if not sep or not lo.strip() or not hi.strip():
-        raise DitratesError(f"--range expects LO:HI (e.g. 1e2:1e30), got {text!r}")
-    return lo.strip(), hi.strip()
+from ditrates.formatting import format_log10, format_number, split_range
+from ditrates.solve import solve as solve_
 
 
 @app.command()
@@ -49,11 +36,10 @@ def solve(
 
     Example: ditrates solve score-estimation --for n --target 0.05 --d0 16
     """
-    from ditrates.formatting import format_log10, format_number
-    from ditrates.solve import solve as solve_
 
     out = Output(output_mode(json_))
-    sol = solve_(name, for_, target, within=parse_range(range_), xi_reading=xi_reading.value,
+    within = None if range_ is None else split_range(range_)
+    sol = solve_(name, for_, target, within=within, xi_reading=xi_reading.value,
                  **with_preset(params, preset))
     if out.mode == "json":
         out.json({"command": "solve", "solution": sol.to_dict()})

@@ -23,6 +23,7 @@ import math
 import torch
 from torch import nn
 
+import ditrates
 from ditrates.result import Evaluation
 
 
@@ -83,7 +84,6 @@ def head_norms(module: nn.Module, X: torch.Tensor) -> tuple[float, float, float]
 def attention_max_norms(model: nn.Module, x: torch.Tensor, t: torch.Tensor) -> list[LayerNorms]:
     """Run ``model(x, t)`` once and return, per attention layer (in the order of ``named_modules``), the
     max-entry norms and the verdict of Proposition 4.2 (see the module doc)."""
-    import ditrates
 
     layers = [(name, m) for name, m in model.named_modules() if is_attention(m)]
     seen: dict[str, tuple[int, tuple[float, float, float]]] = {}

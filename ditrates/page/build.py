@@ -60,7 +60,7 @@ def _conditions(r) -> str:
 def _result_section(name: str) -> str:
     r = get(name)
     notes = "".join(f"<li>{_e(n)}</li>" for n in r.notes)
-    trivial = (f'<p class="sub">Vacuous above {mathml.mathml(r.trivial)}: {_e(r.trivial_reason)}</p>'
+    trivial = (f'<p class="sub">Vacuous above {mathml.mathml(r.trivial.value)}: {_e(r.trivial.reason)}</p>'
                if r.trivial is not None else "")
     return (f'<section class="result" id="r-{name}"><h3><code>{name}</code> <span class="src">{_e(r.source)}, '
             f"{_e(r.kind)}</span></h3><p>{_e(r.summary)}.</p>{_formula(r)}{_conditions(r)}{trivial}"

@@ -98,8 +98,8 @@ def _result(name: str) -> dict:
     forms = {reading: Raw(function(r.displayed_expr(False, reading))) for reading in r.forms} if r.forms else {
         "": Raw(function(r.displayed_expr(False)))}
     return {"name": r.name, "source": r.source, "kind": r.kind, "summary": r.summary, "keys": list(r.keys),
-            "forms": forms, "trivial": Raw(function(r.trivial)) if r.trivial is not None else None,
-            "trivialReason": r.trivial_reason, "conditions": [_condition(c) for c in r.conditions],
+            "forms": forms, "trivial": Raw(function(r.trivial.value)) if r.trivial is not None else None,
+            "trivialReason": r.trivial.reason if r.trivial else "", "conditions": [_condition(c) for c in r.conditions],
             "order": r.order.text()}
 
 

@@ -18,7 +18,7 @@ import sympy
 from ditrates.conditions import Condition, rel
 from ditrates.rates.estimation import SCORE_ERROR, SCORE_ERROR_KIND
 from ditrates.rates.recovery import TV_AT_MOST_1
-from ditrates.result import Order, Result
+from ditrates.result import Hidden, Order, Result
 from ditrates.symbols import S
 
 CHEN = ("Chen, Huang, Zhao, Wang: Score Approximation, Estimation and Distribution Recovery of Diffusion Models "
@@ -59,7 +59,8 @@ chen2023_score_estimation = Result(
     order=Order(S.n ** (-2 / (S.d0 + 5)) / S.T0, tilde=True,
                 hides="(ln n)^(2 d0/(d0+5)), log^3 n and the term D n^(-(d0+3)/(d0+5))"),
     conditions=(_N_GT_E, Condition(rel(S.D, ">=", S.d0), "Assumption 1 of Chen et al.")),
-    hidden={H_DELTA: (1, S.n ** (2 * DELTA_N / (S.d0 + 5))), H_D: (0, 1), H_LOG: (1, sympy.log(S.n) ** 3)},
+    hidden={H_DELTA: Hidden(1, S.n ** (2 * DELTA_N / (S.d0 + 5))), H_D: Hidden(0, 1),
+            H_LOG: Hidden(1, sympy.log(S.n) ** 3)},
     reference=CHEN,
     cite="chen2023score",
     notes=(
@@ -82,7 +83,8 @@ chen2023_tv = Result(
     expr=S.C_chen * S.n ** (-1 / (S.d0 + 5)) * H_DELTA * H_LOG,
     order=Order(S.n ** (-1 / (S.d0 + 5)), tilde=True, hides="(ln n)^(d0/(d0+5)) and polylog n"),
     conditions=(_N_GT_E,),
-    hidden={H_DELTA: (1, S.n ** (DELTA_N / (S.d0 + 5))), H_LOG: (1, sympy.log(S.n) ** sympy.Rational(3, 2))},
+    hidden={H_DELTA: Hidden(1, S.n ** (DELTA_N / (S.d0 + 5))),
+            H_LOG: Hidden(1, sympy.log(S.n) ** sympy.Rational(3, 2))},
     **TV_AT_MOST_1,
     reference=CHEN,
     cite="chen2023score",
@@ -105,7 +107,7 @@ oko2023_tv = Result(
     expr=S.C_oko * S.n ** (-S.s / (2 * S.s + S.d0)) * H_LOG,
     order=Order(S.n ** (-S.s / (2 * S.s + S.d0)), tilde=True, hides="log^((5 d0 + 8 s)/(2 d0)) n"),
     conditions=(Condition(rel(S.n, ">", 1), "Oko et al. 2023 (log factor)"),),
-    hidden={H_LOG: (1, sympy.log(S.n) ** ((5 * S.d0 + 8 * S.s) / (2 * S.d0)))},
+    hidden={H_LOG: Hidden(1, sympy.log(S.n) ** ((5 * S.d0 + 8 * S.s) / (2 * S.d0)))},
     **TV_AT_MOST_1,
     reference=OKO,
     cite="oko2023diffusion",

@@ -28,7 +28,7 @@ from ditrates import xi as xi_readings
 from ditrates.conditions import Condition, rel
 from ditrates.formatting import format_number
 from ditrates.numerics import ln_eval, value_eval
-from ditrates.result import Order, Result
+from ditrates.result import Hidden, Order, Result
 from ditrates.symbols import XI, S
 
 SCORE_ERROR = (r"\frac{1}{T-T_0}\int_{T_0}^{T}\left\|s_{\hat W}(\cdot,t)-\nabla\log p_t\right\|_{L^2(P_t)}^2"
@@ -112,8 +112,8 @@ score_estimation = Result(
     order=Order(XI / (S.T0 * S.T), tilde=True, hides="factors in D, d0, d, Ls and log n"),
     conditions=THM32_CONDITIONS,
     hidden={
-        H_COV: (1, S.D * S.d**2 * S.d0**6 * S.Ls**2 * sympy.log(S.n * S.L)),
-        H_EPS: (1, S.d0),
+        H_COV: Hidden(1, S.D * S.d**2 * S.d0**6 * S.Ls**2 * sympy.log(S.n * S.L)),
+        H_EPS: Hidden(1, S.d0),
     },
     notes=(
         "Squared norm: the main text prints (3.1) without the square, but the proof (F.15, F.18) bounds the "

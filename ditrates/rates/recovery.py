@@ -15,7 +15,7 @@ import sympy
 
 from ditrates.conditions import Condition, rel
 from ditrates.rates.estimation import NOTE_INCONSISTENT, THM32_CONDITIONS, on_xi
-from ditrates.result import Order, Result
+from ditrates.result import Hidden, Order, Result, Trivial
 from ditrates.symbols import XI, S
 
 COROLLARY_CONDITIONS = (
@@ -28,7 +28,7 @@ _CHOICES = ("Cor. 3.2.1 sets T = O(log n) and T0 = O(min(c0, 1/Ls)); the display
 
 H_LOGN = sympy.Symbol("H_logn", positive=True)
 """The log n that (3.2) prints inside its O~ (which hides log n factors): 1 as displayed, log n with --explicit."""
-TV_AT_MOST_1 = {"trivial": sympy.Integer(1), "trivial_reason": "a total-variation distance is at most 1",
+TV_AT_MOST_1 = {"trivial": Trivial(sympy.Integer(1), "a total-variation distance is at most 1"),
                 "bounds": "total variation distance"}
 """What every total-variation bound shares: the quantity it bounds and its trivial value (above it, the bound
 says nothing)."""
@@ -44,8 +44,7 @@ subspace_recovery = Result(
     **on_xi(lambda t: S.C_sub * sympy.Add(*t) / S.c0),
     order=Order(XI / S.c0, tilde=True, hides="factors in D, d0, d, Ls and log n"),
     conditions=COROLLARY_CONDITIONS,
-    trivial=2 * S.d0,
-    trivial_reason="||P - Q||_F^2 <= 2 d0 for any two rank-d0 orthogonal projections",
+    trivial=Trivial(2 * S.d0, "||P - Q||_F^2 <= 2 d0 for any two rank-d0 orthogonal projections"),
     notes=(
         "Via Lemma F.7: ||W_B W_B^T - B B^T||_F^2 = O(eps' T0 / c0) with eps' = xi (T - T0)/(T T0) (F.19-F.20).",
         "Remark 3.6: proportional to the score-estimation rate and to 1/c0.",
@@ -68,7 +67,7 @@ tv_recovery = Result(
     order=Order(sympy.sqrt(XI) * sympy.log(S.n), tilde=True,
                 hides="factors in D, d0, d, Ls, log n and T - T0"),
     conditions=(*COROLLARY_CONDITIONS, Condition(rel(S.n, ">", 1), "Cor. 3.2.1 (ii): the log n factor")),
-    hidden={H_LOGN: (1, sympy.log(S.n))},
+    hidden={H_LOGN: Hidden(1, sympy.log(S.n))},
     **TV_AT_MOST_1,
     notes=(
         "Displayed as C sqrt(xi): (3.2)'s O~ hides factors in log n, so the log n it prints is one of them, dropped "

@@ -21,6 +21,7 @@ import mpmath
 from ditrates import report
 from ditrates.criteria.cost import MAX_LOG2_L, PolynomialCost, crossover_length, polynomial_cost
 from ditrates.criteria.threshold import Temperature
+from ditrates.defaults import resolve
 from ditrates.errors import ConditionError, DitratesError
 from ditrates.formatting import format_log10, format_number, json_number
 from ditrates.registry import names
@@ -138,7 +139,6 @@ def summarize(params: Mapping[str, Any], temperature: Temperature = Temperature.
 def _with_kappa(params: dict, temperature: Temperature) -> dict:
     if temperature is Temperature.NONE or "d" not in params:
         return params
-    from ditrates.defaults import resolve
 
     d = resolve({"d": params["d"]}, ["d"]).values["d"]  # the domain check of d comes first
     return dict(params, kappa=temperature.kappa(d))
