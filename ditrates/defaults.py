@@ -11,7 +11,7 @@ prints the same table from :data:`RULES`):
 d: d0 / L when L is given; else 4 (patch p = 2, d = p^2) when 4 divides d0 with d0/4 > 1, otherwise the
    smallest divisor d > 1 of d0 (Definition 3.1)
 T0: min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1
-T: ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)
+T: ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1; else infinite when no n is given
 eps: auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in force (the reading auto
      takes the one with the smaller minimum)
 >>> r = resolve({"d0": 16, "n": "1e5"}, ["d0", "d", "L", "n", "eps", "T0", "T"])
@@ -192,7 +192,7 @@ RULES: tuple[Rule, ...] = (
           "min(c0, 1/Ls) = {value} (Cor. 3.2.1, constant 1)",
           "min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1"),
     _rule("T", ("n",), sympy.log(S.n), "ln n = {value} (Cor. 3.2.1: T = O(log n), constant 1)",
-          "ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1 (infinite when no n is given)"),
+          "ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1"),
     _rule("T", (), sympy.oo, "infinite (no n given)", "infinite when no n is given"),
     _rule("mu", ("T0",), S.T0 / 100, "T0/100 = {value} (mu << T0, Cor. 3.2.1 (iii))",
           "T0/100: the backward process's step size, mu << T0 as Cor. 3.2.1 (iii) asks"),

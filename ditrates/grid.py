@@ -1,9 +1,9 @@
 """Vectorised evaluation of a result over numpy grids.
 
 >>> import numpy as np, ditrates
->>> g = ditrates.evaluate("score-estimation", d0=16, d=4, n=np.array([1e3, 1e5, 1e7]), eps=0.9)
->>> np.round(g.log10, 4)
-array([-0.69  , -1.0884, -1.2841])
+>>> g = ditrates.evaluate("score-estimation", d0=16, d=4, n=np.array([1e3, 1e5, 1e7]), eps=0.4)
+>>> np.round(g.log10, 4), g.reading.value      # eps = 0.4 lies in the printed range at L = 4
+(array([457.496 , 456.6075, 455.7947]), 'printed')
 
 Defaults are those of :mod:`ditrates.defaults`, computed elementwise (``T = ln n``, ``eps = auto``);
 with an array of ``d0``, give ``d`` or ``L``. The reading of xi (``xi_reading``) is chosen elementwise too:

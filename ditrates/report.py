@@ -10,8 +10,8 @@ The command line, the LaTeX tables and the page all print these.
 ...                xi_reading="printed")
 >>> [row.ok for row in rep.rows]
 [False, True]
->>> rep.rows[0].message.split(" fails at ")[0]
-'xi: condition (1/eps)^L >= 8 log2(L/eps) of App. F.2 (proof of Thm 3.2), the step ...'
+>>> rep.rows[0].message.split(" of ")[0]
+'xi: condition (1/eps)^L >= 8 log2(L/eps)'
 """
 
 from __future__ import annotations

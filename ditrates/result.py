@@ -251,8 +251,8 @@ class Result:
         error about 1e-12).
 
         >>> import ditrates
-        >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.5, L=2), 6)   # all terms ~ n^(-1/3) but eps^2
-        -0.333206
+        >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.5, L=2), 6)   # the covering term dominates xi
+        -0.333333
         """
         base = resolve(values, self.keys, xi_reading=xi_reading)
         key_value = base.values[key]

@@ -36,7 +36,7 @@ eps lies in its range, ``proof`` elsewhere, and with ``eps = auto`` the reading 
 (0.4458, 0.6569)
 >>> c = choose(10**5, 4)
 >>> c.reading.value, round(float(c.eps), 4), c.where
-('proof', 0.9917, 'limit')
+('proof', 0.9999, 'limit')
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def expr(reading: Reading) -> sympy.Expr:
 
     >>> from ditrates.printing import text
     >>> text(expr("proof"))
-    'eps^2 + 1/n^(1/3) + (L/eps)^(8*C_K/eps^(2*L))/n^(1/3)'
+    'eps^2 + (L/eps)^(8*C_K/eps^(2*L))/n^(1/3) + n^(-1/3)'
     """
     return sympy.Add(*terms(reading))
 
@@ -174,7 +174,7 @@ def eps_max(L):
     :data:`EDGE_MARGIN` inside. Scalars give an mpmath number, numpy arrays an array.
 
     >>> round(float(eps_max(256)), 4)
-    0.9848
+    0.9839
     """
     return _eps_of(_y_edge(L, _namespace(L)))
 
