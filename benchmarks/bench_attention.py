@@ -21,7 +21,7 @@ import argparse
 import torch
 
 from ditrates.criteria.cost import polynomial_cost
-from ditrates.experiments import attention as at
+from ditrates.experiments import bench as at
 from ditrates.experiments import gradient as gr
 
 MIB = 1 << 20

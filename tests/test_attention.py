@@ -18,6 +18,7 @@ torch = pytest.importorskip("torch")
 from ditrates.criteria.cost import polynomial_cost  # noqa: E402
 from ditrates.criteria.threshold import Temperature  # noqa: E402
 from ditrates.experiments import attention as at  # noqa: E402
+from ditrates.experiments import bench  # noqa: E402
 from ditrates.experiments import gradient as gr  # noqa: E402
 from ditrates.experiments.norms import attention_max_norms, is_attention  # noqa: E402
 
@@ -96,7 +97,7 @@ def test_fast_attention_is_within_the_stated_bound(seed, L, d, B, temperature, l
     kappa = float(temperature.kappa(d))
     cost = polynomial_cost(L, d, B, kappa, 10**log_eps)
     assume(cost.log10_rank < 3.5)
-    Q, K, V = at.bounded_inputs(L, d, B, torch.Generator().manual_seed(seed), F64)
+    Q, K, V = bench.bounded_inputs(L, d, B, torch.Generator().manual_seed(seed), F64)
     err = np.abs(at.taylor_attention(Q, K, V, kappa, cost.degree).numpy()
                  - at.exact_attention(Q.numpy(), K.numpy(), V.numpy(), kappa)).max()
     bound = at.stated_bound(cost.beta, cost.degree, float(V.abs().max()))
@@ -119,11 +120,11 @@ def test_fast_attention_allocates_no_L_by_L_array():
     probe does see an L x L allocation of the naive formula)."""
     L = 8192
     Q, K, V = _inputs(4, L, 8, 0.5)
-    fast = at.peak_memory(lambda: at.taylor_attention(Q, K, V, 1 / 8, 3))
+    fast = bench.peak_memory(lambda: at.taylor_attention(Q, K, V, 1 / 8, 3))
     if fast is None:
         pytest.skip("peak memory is measured on Linux only")
     assert fast < 32 << 20
-    naive = at.peak_memory(lambda: _softmax_reference(Q[:2048], K, V, 1 / 8))
+    naive = bench.peak_memory(lambda: _softmax_reference(Q[:2048], K, V, 1 / 8))
     assert naive >= 2048 * L * 8
 
 
@@ -132,26 +133,26 @@ def test_precision_guard_and_bench_refusals():
     assert at.precision_ok(1.0, ln_err, torch.float32) and not at.precision_ok(6.0, ln_err, torch.float32)
     assert at.precision_ok(6.0, math.log(1e-4), F64)
     g = torch.Generator().manual_seed(0)
-    exact = at.ExactTiming(L=256, d=8, seconds=1.0, memory=None)
-    lost = at.bench_point(exact, 1.0, 1 / 8, 1e-3, g)  # r = 6435 >= 256
+    exact = bench.ExactTiming(L=256, d=8, seconds=1.0, memory=None)
+    lost = bench.bench_point(exact, 1.0, 1 / 8, 1e-3, g)  # r = 6435 >= 256
     assert lost.status.startswith("cannot win") and lost.fast_seconds is None and not lost.wins
-    d1 = at.ExactTiming(L=4096, d=1, seconds=1.0, memory=None)
-    unresolved = at.bench_point(d1, 2.6, 1.0, 1e-3, g)  # beta = 6.76, r = 31 < L, float32 too coarse
+    d1 = bench.ExactTiming(L=4096, d=1, seconds=1.0, memory=None)
+    unresolved = bench.bench_point(d1, 2.6, 1.0, 1e-3, g)  # beta = 6.76, r = 31 < L, float32 too coarse
     assert "cannot resolve" in unresolved.status
 
 
 def test_bench_point_measures_within_the_bound_and_phase_helpers():
     g = torch.Generator().manual_seed(0)
-    exact = at.time_exact(512, 4, 0.25, g, budget=0.05)
-    p = at.bench_point(exact, 0.5, 0.25, 1e-3, g, budget=0.05)
+    exact = bench.time_exact(512, 4, 0.25, g, budget=0.05)
+    p = bench.bench_point(exact, 0.5, 0.25, 1e-3, g, budget=0.05)
     assert p.status == "ran" and p.max_error <= p.bound <= 1e-3
     assert (p.cost.degree, p.cost.rank) == (3, 35)
     assert set(p.to_dict()) >= {"time_exact", "time_fast", "speedup", "memory_fast", "max_error", "rank"}
-    best = at.predicted_largest_B(4096, 8, 1 / 8, 1e-3)  # the largest B with r < L, by bisection
+    best = bench.predicted_largest_B(4096, 8, 1 / 8, 1e-3)  # the largest B with r < L, by bisection
     assert polynomial_cost(4096, 8, best, 1 / 8, 1e-3).log10_speedup > 0
     assert polynomial_cost(4096, 8, best * 1.001, 1 / 8, 1e-3).log10_speedup <= 0
-    won = at.BenchPoint(p.cost, exact, "ran", 1e-9, 0, 0.0, 1.0)
-    assert at.largest_winning_B([won, at.bench_point(exact, 4.0, 0.25, 1e-3, g)]) == {512: 0.5}
+    won = bench.BenchPoint(p.cost, exact, "ran", 1e-9, 0, 0.0, 1.0)
+    assert bench.largest_winning_B([won, bench.bench_point(exact, 4.0, 0.25, 1e-3, g)]) == {512: 0.5}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -289,9 +290,7 @@ def test_quick_bench_runs_and_matches_the_criteria_command(cli, tmp_path):
     (("--plot", "/nonexistent/dir/phase.png"), "does not exist"), (("--plot", "phase.txt"), "suffix"),
 ])
 def test_bench_rejects_bad_input_in_one_line_before_any_work(cli, args, message, monkeypatch):
-    from ditrates.experiments import attention as at
-
-    monkeypatch.setattr(at, "time_exact", lambda *a, **k: pytest.fail("the benchmark ran before the check"))
+    monkeypatch.setattr(bench, "time_exact", lambda *a, **k: pytest.fail("the benchmark ran before the check"))
     res = cli("attention", "bench", "--quick", *args)
     assert res.exit_code == 2
     assert res.stderr.startswith("ditrates: error:") and res.stderr.count("\n") == 1
@@ -299,9 +298,7 @@ def test_bench_rejects_bad_input_in_one_line_before_any_work(cli, args, message,
 
 
 def test_bench_interrupted_prints_what_was_measured_and_exits_130(cli, monkeypatch):
-    from ditrates.experiments import attention as at
-
-    real, calls = at.bench_point, []
+    real, calls = bench.bench_point, []
 
     def interrupt_second(*a, **k):
         calls.append(1)
@@ -309,7 +306,7 @@ def test_bench_interrupted_prints_what_was_measured_and_exits_130(cli, monkeypat
             raise KeyboardInterrupt
         return real(*a, **k)
 
-    monkeypatch.setattr(at, "bench_point", interrupt_second)
+    monkeypatch.setattr(bench, "bench_point", interrupt_second)
     res = cli("attention", "bench", "--L", "512", "--B", "0.25,0.5", "--quick", "--json")
     assert res.exit_code == 130
     doc = json.loads(res.stdout)

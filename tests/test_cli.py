@@ -298,6 +298,9 @@ def test_import_ditrates_pulls_in_neither_torch_nor_matplotlib_nor_the_cli():
     code = ("import sys, ditrates; print(*[m in sys.modules for m in ('torch', 'matplotlib', 'rich', 'typer')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["False"] * 4
+    cli = "import sys, ditrates.cli; print(*[m in sys.modules for m in ('torch', 'matplotlib', 'numpy')])"
+    out = subprocess.run([sys.executable, "-c", cli], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False"] * 3  # the command line's start-up path
 
 
 NUMERIC = ["--d0", "--d", "--L", "--D", "--n", "--eps", "--t", "--T0", "--T", "--mu", "--c0", "--Ls", "--s", "--beta",

@@ -20,9 +20,6 @@ from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
 from ditrates.cli.output import Output, output_path
 from ditrates.criteria.threshold import Temperature
 from ditrates.errors import DitratesError
-from ditrates.experiments import attention as at
-from ditrates.experiments import phase
-from ditrates.experiments.phase import outcome
 from ditrates.formatting import format_log10, format_number, parse_list
 
 attention_app = typer.Typer(
@@ -100,8 +97,10 @@ def bench(
     if not 0 < delta_F < 1:
         raise DitratesError(f"--delta_F must be in (0, 1), got {delta_F}")
     path = output_path(plot, (".png", ".svg", ".pdf"), "--plot")  # checked before any work
-    import torch
+    import torch  # the numeric extra, imported when the benchmark runs
 
+    from ditrates.experiments import bench as at
+    from ditrates.experiments import phase
 
     if threads:
         torch.set_num_threads(threads)
@@ -147,6 +146,8 @@ def _json_safe(row: dict) -> dict:
 
 def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, temperature: Temperature,
                  threads: int) -> None:
+
+    from ditrates.experiments.phase import outcome  # torch, as the benchmark
 
     criterion = ditrates.get("inference-almost-linear")
     rows = []

@@ -12,9 +12,6 @@ from ditrates.cli.output import Output
 from ditrates.criteria.threshold import Temperature
 from ditrates.efficiency import summarize
 from ditrates.errors import DitratesError
-from ditrates.experiments.model import load_run
-from ditrates.experiments.norms import attention_max_norms
-from ditrates.experiments.train import dsm_batch
 from ditrates.formatting import format_number
 from ditrates.latex import text_table
 from ditrates.registry import preset as get_preset
@@ -104,8 +101,11 @@ def measure(
     if not (run / "config.json").is_file() or not (run / "model.pt").is_file():
         raise DitratesError(f"{run} is not a finished run (no config.json and model.pt); "
                             "train one with 'ditrates experiment run'")
-    import torch
+    import torch  # the numeric extra, imported when a run is read
 
+    from ditrates.experiments.model import load_run
+    from ditrates.experiments.norms import attention_max_norms
+    from ditrates.experiments.train import dsm_batch
 
     model, config, data = load_run(run)
     generator = torch.Generator().manual_seed(0)

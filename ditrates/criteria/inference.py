@@ -1,4 +1,4 @@
-"""Efficiency criteria and SETH hardness of DiT inference: Propositions 4.1 and 4.2 (Problem 2, ADiTI).
+"""DiT inference: Proposition 4.1 (SETH hardness) and Proposition 4.2 (almost-linear time) for Problem 2 (ADiTI).
 
 Problem 2 (ADiTI(L, d, B, delta_F)): given A_1, A_2, A_3 in R^(d x L) and W_OV, W_K, W_Q in R^(d x d) with
 ||W_OV A_3||_max, ||W_K A_1||_max, ||W_Q A_2||_max <= B, output z~ within delta_F (entrywise) of the

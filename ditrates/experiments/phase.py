@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ditrates.criteria.cost import polynomial_cost
 from ditrates.criteria.threshold import Temperature
-from ditrates.experiments.attention import BenchPoint, largest_winning_B, predicted_largest_B
+from ditrates.experiments.bench import BenchPoint, largest_winning_B, predicted_largest_B
 
 
 def outcome(p: BenchPoint) -> str:

@@ -1,4 +1,4 @@
-"""Score estimation: Definition 3.4 (the rate xi) and Theorem 3.2 (sample complexity of latent DiTs).
+"""Score estimation: Definition 3.4 (the rate xi), Theorem 3.2 (sample complexity) and Remark 3.4's tuning.
 
 Definition 3.4 (two readings, :mod:`ditrates.xi`: ``printed`` as stated, backed by the proof only for
 eps <= eps_max(L); ``proof``, App. F.2's covering exponent with Theorem 3.1's depth, for every eps)::
