@@ -20,6 +20,7 @@ import re
 
 from ditrates.errors import UnknownName
 from ditrates.result import Result
+from ditrates.symbols import PARAMS
 
 _TABLE = (
     # name, group, module under ditrates/ (imported on first use: a command that needs the statistical rates
@@ -138,6 +139,29 @@ _SIZES = {"S": (12, 384, 6), "B": (12, 768, 12), "L": (24, 1024, 16), "XL": (28,
 PRESETS: dict[str, Preset] = {
     f"DiT-{size}/{p}": Preset(f"DiT-{size}/{p}", p, *dims) for size, dims in _SIZES.items() for p in (2, 4, 8)
 }
+
+
+def keys_of(result_names) -> tuple[str, ...]:
+    """The parameters the named results depend on, in the paper's order, hidden constants left out.
+
+    >>> keys_of(names("statistical"))
+    ('d0', 'd', 'L', 'D', 'n', 'eps', 't', 'T0', 'T', 'mu', 'c0', 'Ls')
+    """
+    used = {k for n in result_names for k in get(n).keys}
+    return tuple(k for k, p in PARAMS.items() if k in used and not p.hidden_constant)
+
+
+def apply_preset(params: dict, name: str | None) -> tuple[dict, list[str]]:
+    """``params`` over the values of the preset ``name`` (if any), and the keys whose preset value they override.
+
+    >>> apply_preset({"n": "1e5", "d0": "16"}, "DiT-XL/2")
+    ({'d0': '16', 'd': '16', 'L': '256', 'D': '196608', 'n': '1e5'}, ['d0'])
+    """
+    if not name:
+        return dict(params), []
+    values = {k: str(v) for k, v in preset(name).values().items()}
+    overridden = [k for k in values if k in params and str(params[k]) != values[k]]
+    return {**values, **params}, overridden
 
 
 def preset(name: str) -> Preset:

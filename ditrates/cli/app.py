@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ditrates import __version__
+from ditrates import __version__, registry
 from ditrates.defaults import doc
 from ditrates.errors import DitratesError, MissingValue
 from ditrates.symbols import PARAMS, param
@@ -190,3 +190,15 @@ XiReadingOpt = Annotated[XiReading, typer.Option(
 PresetOpt = Annotated[str | None, typer.Option(
     "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D; an option given too overrides it, with a "
     "warning); see 'ditrates list --presets' [default: none].", metavar="NAME")]
+
+
+def with_preset(params: dict, preset: str | None) -> dict:
+    """The preset's values (if any) under the user's, with a warning on stderr for each value overridden."""
+    merged, overridden = registry.apply_preset(params, preset)
+    for k in overridden:
+        sys.stderr.write(f"ditrates: warning: {k} = {params[k]} overrides the preset's value\n")
+    return merged
+
+
+STAT_KEYS = registry.keys_of(registry.names("statistical"))
+"""The parameters of the statistical rates, in the paper's order (the options of bound, solve, latex, plot)."""

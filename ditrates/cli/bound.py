@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import mpmath
 import typer
 
 from ditrates import comparison
 from ditrates import report as report_
 from ditrates.cli.app import (
+    STAT_KEYS,
     CsvOpt,
     ExplicitOpt,
     JsonOpt,
@@ -20,29 +19,15 @@ from ditrates.cli.app import (
     app,
     output_mode,
     with_params,
+    with_preset,
 )
 from ditrates.cli.output import Output
 from ditrates.formatting import format_number
 from ditrates.latex import tex_escape, values_table
 from ditrates.registry import get, names
-from ditrates.registry import preset as get_preset
 from ditrates.report import param_rows
 
-STAT_KEYS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "mu", "c0", "Ls")
 HEADER = "Latent DiT rates of Hu et al. (NeurIPS 2024, arXiv 2407.01079)"
-
-
-def with_preset(params: dict, preset: str | None) -> dict:
-    """The preset's values (if any) overridden by the user's, with a warning on stderr for each override."""
-    if not preset:
-        return params
-
-
-    values = {k: str(v) for k, v in get_preset(preset).values().items()}
-    for k in sorted(values.keys() & params.keys()):
-        if values[k] != params[k]:
-            sys.stderr.write(f"ditrates: warning: {k} = {params[k]} overrides the preset's {k} = {values[k]}\n")
-    return {**values, **params}
 
 
 def result_rows(report) -> list[list[str]]:

@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import EPILOG, CsvOpt, JsonOpt, LatexOpt, PresetOpt, app, output_mode, with_params
+from ditrates.cli.app import EPILOG, CsvOpt, JsonOpt, LatexOpt, PresetOpt, app, output_mode, with_params, with_preset
 from ditrates.cli.output import Output
 from ditrates.criteria.threshold import Temperature
 from ditrates.efficiency import summarize
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_number
 from ditrates.latex import text_table
-from ditrates.registry import preset as get_preset
 
 criteria_app = typer.Typer(epilog=EPILOG)
 app.add_typer(criteria_app, name="criteria")
@@ -49,10 +48,7 @@ def criteria(
                                 f"{ctx.invoked_subcommand}': give them after the subcommand, or leave them out")
         return
 
-    if preset:
-
-        p = get_preset(preset)
-        params = {"L": str(p.L), "d": str(p.d), **params}
+    params = with_preset(params, preset)
     for key in ("L", "d", "B"):
         if key not in params:
             raise DitratesError(f"give --{key} (e.g. ditrates criteria --L 4096 --d 8 --B 1.2)")

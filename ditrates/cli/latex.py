@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from ditrates import latex, report
-from ditrates.cli.app import PresetOpt, XiReading, XiReadingOpt, app, with_params
-from ditrates.cli.bound import STAT_KEYS, with_preset
+from ditrates.cli.app import STAT_KEYS, PresetOpt, XiReading, XiReadingOpt, app, with_params, with_preset
 from ditrates.cli.output import output_path, write_output
 from ditrates.errors import DitratesError
 from ditrates.registry import get

@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 
 from ditrates import curves, plot
-from ditrates.cli.app import JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, with_params
-from ditrates.cli.bound import STAT_KEYS, with_preset
+from ditrates.cli.app import STAT_KEYS, JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, with_params, with_preset
 from ditrates.cli.output import Output, output_path
 from ditrates.errors import DitratesError
 

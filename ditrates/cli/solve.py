@@ -6,8 +6,17 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, output_mode, with_params
-from ditrates.cli.bound import STAT_KEYS, with_preset
+from ditrates.cli.app import (
+    STAT_KEYS,
+    JsonOpt,
+    PresetOpt,
+    XiReading,
+    XiReadingOpt,
+    app,
+    output_mode,
+    with_params,
+    with_preset,
+)
 from ditrates.cli.output import Output
 from ditrates.formatting import format_log10, format_number, split_range
 from ditrates.solve import solve as solve_
