@@ -102,6 +102,26 @@ def to_float_or_none(x) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def json_safe(obj):
+    """A JSON-ready copy of ``obj``: dicts and lists element by element, exact numbers by :func:`json_number`,
+    and a float that is not finite (a measurement that has no value) as None. Never inf or nan.
+
+    >>> json_safe({"a": float("inf"), "b": [mpmath.mpf("1e400"), 2, 0.5], "c": "x"})
+    {'a': None, 'b': ['1.0e+400', 2, 0.5], 'c': 'x'}
+    """
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, int | mpmath.mpf):
+        return json_number(obj)
+    return obj
+
+
 def json_number(x):
     """A JSON-safe number: an int, a finite float, or (beyond float64) a decimal string."""
     if isinstance(x, int) and not isinstance(x, bool):

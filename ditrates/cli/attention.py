@@ -9,7 +9,6 @@ are imported inside the commands only.
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import Annotated
 
@@ -20,7 +19,7 @@ from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
 from ditrates.cli.output import Output, output_path
 from ditrates.criteria.threshold import Temperature
 from ditrates.errors import DitratesError
-from ditrates.formatting import format_log10, format_number, parse_list
+from ditrates.formatting import format_log10, format_number, json_safe, parse_list
 
 attention_app = typer.Typer(
     cls=Group, epilog=EPILOG, no_args_is_help=True,
@@ -126,8 +125,8 @@ def bench(
         out.json({"command": "attention bench", "interrupted": interrupted,
                   "params": {"L": Ls, "d": d, "B": Bs, "delta_F": delta_F, "temperature": temperature.value,
                              "kappa": kappa, "threads": torch.get_num_threads(), "seed": seed},
-                  "points": [_json_safe(p.to_dict()) for p in points],
-                  "phase": [_json_safe(r) for r in rows], "plot": str(path) if path and points else None})
+                  "points": [json_safe(p.to_dict()) for p in points],
+                  "phase": [json_safe(r) for r in rows], "plot": str(path) if path and points else None})
     else:
         _print_bench(out, points, rows, d, kappa, delta_F, temperature, torch.get_num_threads())
         if path is not None and points:
@@ -135,11 +134,6 @@ def bench(
     if interrupted:
         sys.stderr.write(f"interrupted: {len(points)} of {len(Ls) * len(Bs)} grid points measured (printed above)\n")
         raise typer.Exit(130)
-
-
-def _json_safe(row: dict) -> dict:
-
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
 
