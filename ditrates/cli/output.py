@@ -32,7 +32,7 @@ SCHEMA_VERSION = 1
 PAPER_ID = "arXiv:2407.01079"
 
 
-PIPE_WIDTH = 100
+PIPE_WIDTH = 120
 """Table width when the output is not a terminal and ``COLUMNS`` is not set."""
 
 
@@ -54,6 +54,41 @@ def _console(stderr: bool = False, plain: bool = False):
 
 
 MODES = ("human", "json", "latex", "csv")
+
+
+def column_widths(columns: Sequence[Sequence[str]], width: int, cap: int = 24) -> list[int]:
+    """Content widths for table columns sharing ``width`` characters.
+
+    A column needs its longest word (at most ``cap``: a formula stays whole, a name is never split) and
+    wants its longest cell; the first column holds names and gets its longest cell. What is left after the
+    needs is shared max-min fairly: short columns get all they want, the long ones (prose) share the rest
+    equally and wrap. When the needs do not fit, the longest words are folded; only when even that fails is
+    the table wider than ``width`` (a cell is never cropped).
+
+    >>> column_widths([["result", "score-estimation"], ["note", "VACUOUS: > 1 (a total-variation distance)"]], 32)
+    [16, 16]
+    >>> column_widths([["result", "score-estimation"], ["note", "VACUOUS: > 1 (a total-variation distance)"]], 24)
+    [16, 8]
+    >>> column_widths([["a", "bb"], ["cc dd"], ["e " * 20], ["f " * 30]], 40)
+    [2, 5, 17, 16]
+    """
+    want = [max((len(x) for x in c), default=0) for c in columns]
+    need = [want[0]] + [min(cap, max((len(w) for x in c for w in x.split()), default=0)) for c in columns[1:]]
+    if sum(want) <= width:
+        return want
+    if sum(need) >= width:  # fold the longest words, down to 4 characters, before going wider than ``width``
+        while cap > 4 and sum(need) > width:
+            cap -= 1
+            need = need[:1] + [min(cap, n) for n in need[1:]]
+        return need
+    widths, spare = list(need), width - sum(need)
+    waiting = sorted(range(len(want)), key=lambda i: want[i] - need[i])
+    while waiting and want[waiting[0]] - need[waiting[0]] <= spare // len(waiting):
+        i = waiting.pop(0)
+        widths[i], spare = want[i], spare - (want[i] - need[i])
+    for k, i in enumerate(waiting):
+        widths[i] += spare // len(waiting) + (k < spare % len(waiting))
+    return widths
 
 
 class Output:
@@ -95,15 +130,25 @@ class Output:
                 writer.writerows([[str(x) for x in r] for r in rows])
             return
 
-        t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left",
-                  caption_justify="left", pad_edge=False, title_style="bold", show_header=header)
-        for i, c in enumerate(columns):  # the first column holds names: never split them
-            t.add_column(c, justify=(justify[i] if justify else "left"), overflow="fold", no_wrap=i == 0)
+        t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left", pad_edge=False,
+                  title_style="bold", show_header=header)
+        cells = [[c, *(str(r[i]) for r in rows)] for i, c in enumerate(columns)]
+        widths = column_widths(cells, self.out.width - 3 * len(columns))  # 3: padding and rule between columns
+        for c, w in zip(columns, widths, strict=True):
+            t.add_column(c, justify=justify[len(t.columns)] if justify else "left", width=w, overflow="fold")
+        t.add_column("", width=0)  # rich 15 wraps the last column one character too wide and crops it
         for r in rows:
-            t.add_row(*[Text(str(x)) for x in r])
-        with self.out.capture() as captured:
-            self.out.print(t)
+            t.add_row(*[Text(str(x)) for x in r], "")
+        width = self.out.width  # a table wider than the console is printed whole, not cropped
+        self.out.width = max(width, sum(widths) + 3 * len(columns))
+        try:
+            with self.out.capture() as captured:
+                self.out.print(t)
+        finally:
+            self.out.width = width
         self.out.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
+        if caption:
+            self.line(caption)
 
     def line(self, text: str = "", style: str | None = None) -> None:
         """A line of text for people (stdout; not in csv mode), wrapped at the console's width with its indent
