@@ -65,6 +65,7 @@ class Solution:
     outside_log10: Any = None
     interval: tuple[Any, Any] = (None, None)
     search_range: tuple[Any, Any] = (None, None)
+    excess: tuple[Any, Any] = (None, None)  # bound/target - 1 at value and one step outside (exact integers)
 
     def __post_init__(self):  # Python ints and floats out, whatever the arithmetic inside
         integer = param(self.key).integer
@@ -76,6 +77,7 @@ class Solution:
 
         for name in ("target", "bound_log10", "outside_log10"):
             object.__setattr__(self, name, plain(getattr(self, name)))
+        object.__setattr__(self, "excess", tuple(plain(x) for x in self.excess))
         object.__setattr__(self, "value", plain(self.value, integer))
         for name in ("interval", "search_range"):
             object.__setattr__(self, name, tuple(plain(x, integer) for x in getattr(self, name)))
@@ -111,6 +113,7 @@ class Solution:
         return {"name": self.result.name, "source": self.result.source, "for": self.key, "target": j(self.target),
                 "value": j(self.value), "log10": self.log10, "bound_log10": j(self.bound_log10),
                 "outside_log10": None if self.outside_log10 is None else j(self.outside_log10),
+                "excess": [None if x is None else j(x) for x in self.excess],
                 "direction": self.direction, "exact": self.exact,
                 "interval": [None if x is None else j(x) for x in self.interval],
                 "search_range": [j(x) for x in self.search_range]}
@@ -209,6 +212,13 @@ class _Excess:
         except DitratesError:
             return None
 
+    def excess(self, x):
+        """bound(x)/target - 1, at the working precision (visible where log10 in floats is not)."""
+        try:
+            return mpmath.expm1(self.ln_bound(x) - self.ln_target)
+        except DitratesError:
+            return None
+
     def below(self, u) -> bool:
         v = self(u)
         return v is not None and v <= 0
@@ -242,8 +252,9 @@ def _integer(f: _Excess, direction, u, target, interval, search) -> Solution:
         m -= out
     while m + out >= 1 and ok(m + out):
         m += out
-    return Solution(f.result, f.key, target, m, direction, True, f.log10(m), f.log10(m + out) if m + out >= 1 else
-                    None, interval, search)
+    outside = m + out if m + out >= 1 else None
+    return Solution(f.result, f.key, target, m, direction, True, f.log10(m), outside and f.log10(outside), interval,
+                    search, (f.excess(m), outside and f.excess(outside)))
 
 
 def _unreachable(result, p, target, f: _Excess, live, lo, hi):

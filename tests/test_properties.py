@@ -184,9 +184,11 @@ def test_solve_answers_mean_what_they_say(name, log10_target, data):
     with mpmath.workdps(formatting.MP_DPS):
         ln_target = mpmath.log(target)
         assert r.evaluate(**dict(p, n=sol.value)).ln_exact <= ln_target
+        assert sol.excess[0] <= 0  # what the CLI prints beside the value: at or below the target
         if sol.outside_log10 is not None:
             step = -1 if sol.direction == "smallest" else 1
             assert r.evaluate(**dict(p, n=sol.value + step)).ln_exact > ln_target
+            assert sol.excess[1] > 0
 
 
 CRITERIA = ["inference-hardness", "inference-almost-linear", "training-almost-linear", "alman-song-threshold"]

@@ -54,11 +54,19 @@ def solve(
         out.json({"command": "solve", "solution": sol.to_dict()})
         return
     out.line(sol.describe() + f"  (log10 = {format_number(sol.log10, 6)})")
-    out.line(f"  {sol.result.name} there: {format_log10(sol.bound_log10, 15)}")
+    there, outside = sol.excess
+    out.line(f"  {sol.result.name} there: {format_log10(sol.bound_log10, 10)}" + _relative(there))
     if sol.outside_log10 is not None:
         step = f"{sol.key} - 1" if sol.decreasing else f"{sol.key} + 1"
-        out.line(f"  at {step}: {format_log10(sol.outside_log10, 15)} (above the target)")
+        out.line(f"  at {step}: {format_log10(sol.outside_log10, 10)}{_relative(outside)}, above the target")
     if not sol.exact:
         out.line("  (beyond 10^15 the integer is accurate to about 30 digits, not checked one by one)")
     out.line("  Hidden constants are 1 and O~ factors are left out: an order of magnitude"
              + (", not a sample size to plan with." if sol.key == "n" else "."))
+
+
+def _relative(excess) -> str:
+    """`` (target x (1 - 3.1e-17))``: how far the bound is from the target, where ten digits cannot show it."""
+    if excess is None or excess == 0:
+        return ""
+    return f" (target x (1 {'-' if excess < 0 else '+'} {abs(excess):.2g}))"
