@@ -62,7 +62,8 @@ def result_page(r: Result) -> str:
     lines = [HEADER, f"# `{r.name}`: {r.source}", "", f"{r.summary}.", "",
              f"**Kind:** {r.kind}. **Reference:** {r.reference}.", "", "## Statement", "", r.statement, "",
              "## Formula", "", "```latex", latex.formula(r), "```", "",
-             f"- expression evaluated by ditrates: `{text(r.expr)}`",
+             *([f"- expression evaluated by ditrates, xi {k}: `{text(e)}`" for k, e in r.forms.items()] if r.forms
+               else [f"- expression evaluated by ditrates: `{text(r.expr)}`"]),
              f"- order: `{r.order.text()}`" + (f" (O~ hides {r.order.hides})" if r.order.hides else "")]
     for sym, (shown, explicit) in r.hidden.items():
         lines.append(f"- hidden factor `{sym}`: `{text(shown)}` as displayed, `{text(explicit)}` with `--explicit`")
@@ -70,7 +71,8 @@ def result_page(r: Result) -> str:
         lines.append(f"- vacuous above `{text(r.trivial.value)}`: {r.trivial.reason}")
     if r.conditions:
         lines += ["", "## Conditions", "", "| condition | source |", "|---|---|"]
-        lines += [f"| `{c.text()}` | {c.source} |" for c in r.conditions]
+        lines += [f"| `{c.text()}`{f' (xi {c.reading} only)' if c.reading else ''} | {c.source} |"
+                  for c in r.conditions]
     lines += ["", "## Symbols", "", "| symbol | meaning | domain |", "|---|---|---|"]
     lines += [f"| `{p.label}` | {p.meaning} | {p.domain_text()} |" for p in r.symbols]
     if r.parts:

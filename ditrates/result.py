@@ -292,10 +292,11 @@ class Result:
             "statement": self.statement,
             "reference": self.reference,
             "expr": text(self.expr),
+            "forms": {k: text(v) for k, v in self.forms.items()},
             "latex": self.latex(),
             "order": self.order.text(),
             "order_hides": self.order.hides,
-            "conditions": [{"relation": c.text(), "source": c.source} for c in self.conditions],
+            "conditions": [{"relation": c.text(), "source": c.source, "reading": c.reading} for c in self.conditions],
             "symbols": [{"name": p.key, "symbol": latex(p.symbol), "meaning": p.meaning,
                          "domain": p.domain_text()} for p in self.symbols],
             "hidden_factors": {text(k): {"displayed": text(shown), "explicit": text(explicit)}

@@ -75,7 +75,8 @@ def show(
     out.line("")
     out.line("Statement: " + r.statement)
     out.line(f"Reference: {r.reference}")
-    rows = [["expression", text(r.expr)], ["order", r.order.text()]]
+    rows = ([[f"expression, xi {k}", text(e)] for k, e in r.forms.items()] if r.forms
+            else [["expression", text(r.expr)]]) + [["order", r.order.text()]]
     if r.order.hides:
         rows.append(["O~ hides", r.order.hides])
     for sym, (shown, explicit) in r.hidden.items():
@@ -84,7 +85,8 @@ def show(
         rows.append(["vacuous above", f"{text(r.trivial.value)} ({r.trivial.reason})"])
     out.table(["", ""], rows, title="Formula", header=False)
     if r.conditions:
-        out.table(["condition", "source"], [[c.text(), c.source] for c in r.conditions], title="Conditions")
+        out.table(["condition", "source"], [[c.text() + (f" (xi {c.reading} only)" if c.reading else ""), c.source]
+                                            for c in r.conditions], title="Conditions")
     out.table(["symbol", "meaning", "domain"],
               [[p.label, p.meaning, p.domain_text()] for p in r.symbols], title="Symbols (defaults: ditrates bound)")
     if r.parts:
