@@ -71,7 +71,7 @@ def result_page(r: Result) -> str:
         lines.append(f"- vacuous above `{text(r.trivial.value)}`: {r.trivial.reason}")
     if r.conditions:
         lines += ["", "## Conditions", "", "| condition | source |", "|---|---|"]
-        lines += [f"| `{c.text()}`{f' (xi {c.reading} only)' if c.reading else ''} | {c.source} |"
+        lines += [f"| `{c.text()}`{f' ({c.reading} reading only)' if c.reading else ''} | {c.source} |"
                   for c in r.conditions]
     lines += ["", "## Symbols", "", "| symbol | meaning | domain |", "|---|---|---|"]
     lines += [f"| `{p.label}` | {p.meaning} | {p.domain_text()} |" for p in r.symbols]

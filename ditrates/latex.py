@@ -78,12 +78,15 @@ def block(result: Result, explicit: bool = False) -> str:
     ]
     tail = []
     if result.conditions:
-        conds = ", ".join(f"${c.latex()}$" for c in result.conditions)
+        conds = ", ".join(f"${c.latex()}$" + (f" ({c.reading} reading only)" if c.reading else "")
+                          for c in result.conditions)
         tail.append(f"Conditions: {conds}.")
     if result.order.big_o:
         hides = f" ($\\tilde{{O}}$ hides {tex_escape(result.order.hides)})" if result.order.hides else ""
-        tail.append("Evaluated by ditrates as\n\\[ " + latex(result.displayed_expr(explicit)) + " \\]\n" + hides.strip()
-                    + ("." if hides else ""))
+        shown = [(f" with the {k} reading of $\\xi$" if k else "", result.displayed_expr(explicit, k))
+                 for k in (result.forms or [None])]
+        tail.append("Evaluated by ditrates" + "\nand".join(f"{w} as\n\\[ {latex(e)} \\]" for w, e in shown)
+                    + "\n" + hides.strip() + ("." if hides else ""))
     consts = [p for p in result.symbols if p.hidden_constant]
     if consts:
         tail.append("Hidden constants: " + ", ".join(f"${latex(p.symbol)}$" for p in consts) + " (default 1).")

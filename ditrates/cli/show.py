@@ -85,7 +85,7 @@ def show(
         rows.append(["vacuous above", f"{text(r.trivial.value)} ({r.trivial.reason})"])
     out.table(["", ""], rows, title="Formula", header=False)
     if r.conditions:
-        out.table(["condition", "source"], [[c.text() + (f" (xi {c.reading} only)" if c.reading else ""), c.source]
+        out.table(["condition", "source"], [[c.text() + (f" ({c.reading} reading only)" if c.reading else ""), c.source]
                                             for c in r.conditions], title="Conditions")
     out.table(["symbol", "meaning", "domain"],
               [[p.label, p.meaning, p.domain_text()] for p in r.symbols], title="Symbols (defaults: ditrates bound)")
