@@ -61,6 +61,8 @@ def format_number(x, digits: int = 4) -> str:
 
     >>> format_number(100000), format_number(10**12), format_number(mpmath.mpf("0.921937"))
     ('100000', '1e+12', '0.9219')
+    >>> format_number(0.99999996)  # a number below 1 never prints as 1
+    '1 - 4.0e-8'
     """
     if isinstance(x, bool):
         return str(x)
@@ -74,7 +76,10 @@ def format_number(x, digits: int = 4) -> str:
         return str(int(x))
     if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and abs(mpmath.log10(abs(x))) >= 10**15:
         return ("-" if x < 0 else "") + format_log10(mpmath.log10(abs(x)), digits)  # the exponent has > 15 digits
-    return mpmath.nstr(mpmath.mpf(x), digits, min_fixed=-4, max_fixed=7, strip_zeros=True)
+    shown = mpmath.nstr(mpmath.mpf(x), digits, min_fixed=-4, max_fixed=7, strip_zeros=True)
+    if shown in ("1", "1.0") and 0 < x < 1:  # an accuracy in (0, 1) never prints as its excluded end
+        return "1 - " + mpmath.nstr(1 - mpmath.mpf(x), 2)
+    return shown
 
 
 def format_log10(log10, digits: int = 4) -> str:
