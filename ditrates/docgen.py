@@ -1,4 +1,5 @@
-"""Generate the documentation pages from the registry: ``python -m ditrates.docgen [DIR]`` (default docs/).
+"""Generate the documentation pages from the registry: ``python -m ditrates.docgen [DIR]`` (default docs/), and
+refresh the command outputs shown in full in the README beside DIR.
 
 One page per result (statement, conditions, symbols, source, notes on the paper's inconsistencies, a
 worked example that runs as a doctest), the index, the tutorial (with real command output) and the page
@@ -8,6 +9,8 @@ on hidden constants. ``tests/test_docs.py`` fails when the committed pages diffe
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -210,7 +213,21 @@ def write(root: Path) -> list[Path]:
     return written
 
 
+def refresh_readme(path: Path) -> None:
+    """Rewrite the output of every README block ``$ ditrates ...`` shown in full (no ``...`` line) with what
+    the command prints now; ``tests/test_docs.py`` fails while one is stale."""
+    def current(m: re.Match) -> str:
+        cmd, shown = m.group(1), m.group(2)
+        if "..." in shown:
+            return m.group(0)
+        return f"```console\n$ ditrates {cmd}\n{_cli(shlex.split(cmd))}\n```"
+
+    path.write_text(re.sub(r"```console\n\$ ditrates (.*?)\n(.*?)```", current, path.read_text(), flags=re.S))
+
+
 if __name__ == "__main__":
     root = Path(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.getcwd(), "docs"))
     for p in write(root):
         print(p)
+    refresh_readme(root.parent / "README.md")
+    print(root.parent / "README.md")

@@ -31,9 +31,9 @@ def test_readme_commands_run_and_their_shown_output_is_current():
     blocks = re.findall(r"```console\n\$ ditrates (.*?)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     assert len(blocks) >= 6
     for cmd, shown in blocks:
-        res = runner.invoke(app, shlex.split(cmd))
+        res = runner.invoke(app, shlex.split(cmd), env={"COLUMNS": docgen.DOC_COLUMNS, "NO_COLOR": "1"})
         assert res.exit_code == 0, (cmd, res.stderr)
         lines = shown.rstrip("\n").splitlines()
         if not any(line.strip() in ("...", '"results": [...]') or "..." in line for line in lines):
             printed = [line.rstrip() for line in res.stdout.rstrip("\n").splitlines()]
-            assert printed == lines, f"README output of `ditrates {cmd}` is stale"
+            assert printed == lines, f"README output of `ditrates {cmd}` is stale: python -m ditrates.docgen docs"

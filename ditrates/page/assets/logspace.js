@@ -135,7 +135,12 @@ const Fmt = (() => {
     if (v.int && Math.abs(v.x) < 1e7) return String(v.x);
     if (v.int && Math.abs(v.x) < 1e16) return g4(v.x);
     if (!v.int && Number.isInteger(v.x) && Math.abs(v.x) < 1e7) return String(v.x);
-    return nstr(v.s, lg, digits, -4, 7, true, v.x);
+    const shown = nstr(v.s, lg, digits, -4, 7, true, v.x);
+    if ((shown === "1" || shown === "1.0") && v.s > 0 && v.x < 1) {  // a number in (0, 1) never prints as 1
+      const gap = 1 - v.x;
+      return "1 - " + nstr(1, Math.log10(gap), 2, -4, 7, true, gap);
+    }
+    return shown;
   }
   // format_log10: 10^lg without overflow, and a tower 10^(10^(...)) where lg itself is beyond 1e300.
   function log10(lg, digits = 4) {
