@@ -213,16 +213,29 @@ def write(root: Path) -> list[Path]:
     return written
 
 
-def refresh_readme(path: Path) -> None:
-    """Rewrite the output of every README block ``$ ditrates ...`` shown in full (no ``...`` line) with what
-    the command prints now; ``tests/test_docs.py`` fails while one is stale."""
-    def current(m: re.Match) -> str:
-        cmd, shown = m.group(1), m.group(2)
-        if "..." in shown:
-            return m.group(0)
-        return f"```console\n$ ditrates {cmd}\n{_cli(shlex.split(cmd))}\n```"
+README_BLOCK = re.compile(r"```console\n\$ ditrates (.*?)\n(.*?)```", re.S)
+"""A README block that runs a command and shows its output: groups (arguments, output shown)."""
 
-    path.write_text(re.sub(r"```console\n\$ ditrates (.*?)\n(.*?)```", current, path.read_text(), flags=re.S))
+
+def elided(shown: str) -> bool:
+    r"""Whether a README block shows its output in part: a line ``...``, or ``[...]``/``, ...`` inside a line.
+
+    >>> elided("a\n...\nb"), elided('  "results": [..., {"name": 1}]'), elided("--set C_b=... to change")
+    (True, True, False)
+    """
+    return any(line.strip() == "..." or "[..." in line or "...]" in line or ", ..." in line
+               for line in shown.splitlines())
+
+
+def refresh_readme(path: Path) -> None:
+    """Rewrite the output of every README block ``$ ditrates ...`` shown in full (not :func:`elided`) with
+    what the command prints now; ``tests/test_docs.py`` fails while one is stale."""
+    def current(m: re.Match) -> str:
+        if elided(m.group(2)):
+            return m.group(0)
+        return f"```console\n$ ditrates {m.group(1)}\n{_cli(shlex.split(m.group(1)))}\n```"
+
+    path.write_text(README_BLOCK.sub(current, path.read_text()))
 
 
 if __name__ == "__main__":
