@@ -256,8 +256,13 @@ def test_help_of_every_command_shows_an_example_and_every_option_its_default():
             assert text.strip(), (path, p.name)
 
 
-def test_completion_is_offered():
+@pytest.mark.parametrize("words, expected", [("ditrates show tv", ["tv-recovery"]),
+                                             ("ditrates solve chen", ["chen2023-score-estimation", "chen2023-tv"])])
+def test_completion_is_offered_and_completes_result_names(words, expected):
     assert "--install-completion" in run("--help").stdout
+    env = dict(os.environ, _DITRATES_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD="2")
+    res = subprocess.run([sys.executable, "-m", "ditrates"], env=env, capture_output=True, text=True, timeout=60)
+    assert res.stdout.split() == expected
 
 
 def test_cite_prints_bibtex_for_the_paper_and_every_baseline():

@@ -238,8 +238,8 @@ def test_missing_B_fails_only_the_criteria(page):
     assert got["rows"]["xi"]["log10"] and got["error"].startswith("B is needed (")
 
 
-@pytest.mark.parametrize("x", [0.0, 1e-7, 0.000123456, 0.08152260413604215, 0.99995, 0.99999996, 1.0, 9.9995, 12345.678, 1e7,
-                               123456789.0, 1e12, -3.5, 2.5e5, 1e299, -400.0, 4.036e153])
+@pytest.mark.parametrize("x", [0.0, 1e-7, 0.000123456, 0.08152260413604215, 0.99995, 0.99999996, 1.0, 9.9995,
+                               12345.678, 1e7, 123456789.0, 1e12, -3.5, 2.5e5, 1e299, -400.0, 4.036e153])
 def test_number_formatting_is_pythons(page, x):
     """Fmt.log10 is format_log10 and Fmt.number is format_number (floats, ints), as the CLI prints them."""
     got = page.execute_script(

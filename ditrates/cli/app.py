@@ -82,6 +82,11 @@ class Group(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+def complete_result(incomplete: str) -> list[str]:
+    """Shell completion of a result name (``ditrates --install-completion``)."""
+    return [n for n in registry.names() if n.startswith(incomplete)]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"ditrates {__version__}")

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from ditrates import latex, report
-from ditrates.cli.app import STAT_KEYS, PresetOpt, XiReading, XiReadingOpt, app, with_params, with_preset
+from ditrates.cli.app import (
+    STAT_KEYS,
+    PresetOpt,
+    XiReading,
+    XiReadingOpt,
+    app,
+    complete_result,
+    with_params,
+    with_preset,
+)
 from ditrates.cli.output import output_path, write_output
 from ditrates.errors import DitratesError
 from ditrates.registry import get
@@ -21,7 +30,8 @@ OutOpt = Annotated[str | None, typer.Option(
 @with_params(STAT_KEYS + ("s", "beta", "B", "kappa", "delta_F"))
 def latex_(
     names: Annotated[list[str] | None, typer.Argument(
-        help="Result names or numbers, e.g. score-estimation or 'Theorem 3.2' [default: all].")] = None,
+        help="Result names or numbers, e.g. score-estimation or 'Theorem 3.2' [default: all].",
+        autocompletion=complete_result)] = None,
     params: dict | None = None,
     macros: Annotated[bool, typer.Option(
         "--macros", help="Only \\newcommand macros for the results and symbols: a file to \\input in the preamble.")]

@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 
 from ditrates import curves, plot
-from ditrates.cli.app import STAT_KEYS, JsonOpt, PresetOpt, XiReading, XiReadingOpt, app, with_params, with_preset
+from ditrates.cli.app import (
+    STAT_KEYS,
+    JsonOpt,
+    PresetOpt,
+    XiReading,
+    XiReadingOpt,
+    app,
+    complete_result,
+    with_params,
+    with_preset,
+)
 from ditrates.cli.output import Output, output_path
 from ditrates.errors import DitratesError
 
@@ -38,7 +48,8 @@ def output_target(output: str, fmt: str | None) -> tuple[str, str]:
 @app.command("plot")
 @with_params(STAT_KEYS + ("s", "B", "kappa", "delta_F"))
 def plot_command(
-    names: Annotated[list[str], typer.Argument(metavar="RESULT...", help="Result names (see 'ditrates list').")],
+    names: Annotated[list[str], typer.Argument(metavar="RESULT...", help="Result names (see 'ditrates list').",
+                                               autocompletion=complete_result)],
     params: dict,
     vs: Annotated[Vs, typer.Option("--vs", help="The x-axis: n, eps, L, d0 or B (B for the criteria).")] = Vs.n,
     range_: Annotated[str | None, typer.Option(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ditrates.citations import bibliography
-from ditrates.cli.app import CsvOpt, JsonOpt, LatexOpt, app, output_mode
+from ditrates.cli.app import CsvOpt, JsonOpt, LatexOpt, app, complete_result, output_mode
 from ditrates.cli.output import Output
 from ditrates.latex import block
 from ditrates.printing import text
@@ -53,7 +53,8 @@ def list_(
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="A result name (see 'ditrates list').")],
+    name: Annotated[str, typer.Argument(help="A result name (see 'ditrates list').",
+                                        autocompletion=complete_result)],
     json_: JsonOpt = False,
     latex_: LatexOpt = False,
 ) -> None:
@@ -101,7 +102,8 @@ def show(
 @app.command()
 def cite(
     names: Annotated[list[str] | None, typer.Argument(
-        help="Result names or numbers: cite the papers they come from [default: the paper and every baseline].")]
+        help="Result names or numbers: cite the papers they come from [default: the paper and every baseline].",
+        autocompletion=complete_result)]
     = None,
 ) -> None:
     """Print BibTeX for the paper (Hu et al., NeurIPS 2024) and the papers it is compared with.

@@ -13,6 +13,7 @@ from ditrates.cli.app import (
     XiReading,
     XiReadingOpt,
     app,
+    complete_result,
     output_mode,
     with_params,
     with_preset,
@@ -25,7 +26,8 @@ from ditrates.solve import solve as solve_
 @app.command()
 @with_params(STAT_KEYS + ("s", "beta"))
 def solve(
-    name: Annotated[str, typer.Argument(help="A result name or number (see 'ditrates list').")],
+    name: Annotated[str, typer.Argument(help="A result name or number (see 'ditrates list').",
+                                        autocompletion=complete_result)],
     params: dict,
     for_: Annotated[str, typer.Option("--for", help="The parameter to solve for.", metavar="NAME")] = "n",
     target: Annotated[str, typer.Option("--target", help="The bound's target value.", metavar="NUM")] = "0.01",
