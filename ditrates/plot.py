@@ -92,7 +92,8 @@ def draw(fig: Figure, out: str | IO[bytes], fmt: str | None = None, title: str |
         ax.set_ylim(min(float(finite.min()), 0.0) - 1, top * 3)
         decades = int(math.ceil(math.log10(top)))
         step = max(1, decades // 7)
-        ax.set_yticks([float(finite.min() // 1), 0.0] + [10.0**k for k in range(1, decades + 1, step)])
+        low = [float(finite.min() // 1)] if finite.min() < -10 else []  # else too close to 1 to label apart
+        ax.set_yticks(low + [0.0] + [10.0**k for k in range(step, decades + 1, step)])
     else:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
     ax.yaxis.set_major_formatter(FuncFormatter(_tick))
