@@ -1,7 +1,10 @@
-"""Sweeps, resumption, fits, reports and the `ditrates experiment` commands."""
+"""Sweeps: plans and keys, the store (atomic records, run directories, the lock), resumption, failed runs, and
+the `ditrates experiment` commands' input and output checks."""
 
 import json
 import math
+import os
+import pathlib
 import subprocess
 import sys
 
@@ -14,179 +17,273 @@ from typer.testing import CliRunner  # noqa: E402
 
 from ditrates.cli import app  # noqa: E402
 from ditrates.errors import DitratesError  # noqa: E402
-from ditrates.experiments import compare  # noqa: E402
+from ditrates.experiments import plan, runner, store, sweep  # noqa: E402
 from ditrates.experiments.model import load_run  # noqa: E402
 
-np = pytest.importorskip("numpy")
+
+def tiny_specs(sweep_name="n", values=(16, 32), seeds=1):
+    return plan.plan(sweep_name, profile="tiny", values=values, seeds=seeds)
 
 
-
-TINY = {**compare.BASE, "D": 8, "d0": 4, "width": 8, "depth": 1, "heads": 2, "steps": 4, "batch": 8,
-        "strata": 4, "per_stratum": 8, "samples": 64, "sampler_steps": 4}
-
-
-def tiny_plan(values=(8, 16, 32)):
-    return [compare.RunSpec("n", {**TINY, "n": n}, 0) for n in values]
+def records(out):
+    return store.read_records(out / store.RESULTS_FILE).records
 
 
-def lines(out):
-    return (out / compare.RESULTS_FILE).read_text().splitlines()
+# ----------------------------------------------------------------------------------------------------
+# Plans and keys
+# ----------------------------------------------------------------------------------------------------
+def test_plan_has_a_floor_for_every_configuration_and_whole_curves_first():
+    specs = plan.plan("D", quick=True, seeds=2)
+    per_seed = 3 * 4 * 2  # D values x models x (n = 512, n = inf)
+    assert len(specs) == 2 * per_seed and len({s.key for s in specs}) == len(specs)
+    assert [s.seed for s in specs[:per_seed]] == [0] * per_seed
+    finite = {(s.model, s.params["D"], s.seed) for s in specs if s.params["n"] == 512}
+    floors = {(s.model, s.params["D"], s.seed) for s in specs if s.params["n"] == plan.INFINITE}
+    assert finite == floors
+    n_specs = plan.plan("n")
+    assert {s.params["n"] for s in n_specs} == {16, 64, 256, 1024, 4096, "inf"}
+    assert {s.seed for s in n_specs} == set(range(5)) and {s.model for s in n_specs} == {"dit-learned", "mlp-learned"}
 
 
-def test_plan_keys_and_validation():
-    specs = compare.plan("D", quick=True, seeds=2)
-    assert len(specs) == 2 * 3 * 3 and len({s.key for s in specs}) == len(specs)
-    assert [s.seed for s in specs[:9]] == [0] * 9  # seed by seed: whole curves first
-    assert specs[0].key == compare.plan("D", quick=True, seeds=2)[0].key  # deterministic
-    assert specs[0].key.startswith("D-oracle-D16-s0-")
-    assert compare.plan("n", quick=True)[0].key != compare.plan("n")[0].key  # parameters are in the key
+def test_every_parameter_is_in_the_key_and_labels_are_not():
+    """A run's key changes with every field that changes its result, and not with the sweep or profile label:
+    runs that differ in anything are never one point."""
+    spec = tiny_specs()[0]
+    for k, v in spec.params.items():
+        changed = dict(spec.params, **{k: (v + 1 if isinstance(v, int | float) and not isinstance(v, bool)
+                                           else f"{v}-other")})
+        other = plan.RunSpec(changed, spec.seed, spec.sweep, spec.profile)
+        assert other.key != spec.key and other.point != spec.point, k
+    relabelled = plan.RunSpec(spec.params, spec.seed, "d0", "default")
+    assert relabelled.point == spec.point and relabelled.key.split("-")[-1] == spec.key.split("-")[-1]
+    assert plan.RunSpec(spec.params, 1).point == spec.point and plan.RunSpec(spec.params, 1).key != spec.key
+    assert plan.plan("n", quick=True)[0].point != plan.plan("n")[0].point
+
+
+def test_plan_validation():
     with pytest.raises(DitratesError, match="did you mean 'd0'"):
-        compare.plan("d00")
+        plan.plan("d00")
     with pytest.raises(DitratesError, match="seeds"):
-        compare.plan("n", seeds=0)
+        plan.plan("n", seeds=0)
     with pytest.raises(DitratesError, match="d0 <= D"):
-        compare.plan("D", values=[4])
+        plan.plan("D", values=[4])
     with pytest.raises(DitratesError, match="at least 2 tokens"):
-        compare.plan("d0", values=[2])
+        plan.plan("d0", values=[2])
+    with pytest.raises(DitratesError, match="at least 5"):
+        plan.plan("n", values=[4])
+    with pytest.raises(DitratesError, match="weighting"):
+        plan.plan("n", weighting="sigma2")
+    with pytest.raises(DitratesError, match="must be integers"):
+        plan.plan("D", values=["inf"])
 
 
-def test_records_are_finite_json_and_survive_a_cut_line(tmp_path):
-    path = tmp_path / compare.RESULTS_FILE
-    compare.append_record(path, {"key": "a", "x": float("nan"), "y": [float("inf"), 1.0]})
-    with open(path, "a") as f:
-        f.write('{"key": "cut')  # a crash in the middle of a line
-    compare.append_record(path, {"key": "b"})
-    assert [r["key"] for r in compare.load_records(path)] == ["a", "b"]
-    assert compare.load_records(path)[0]["x"] is None and compare.load_records(path)[0]["y"] == [None, 1.0]
+# ----------------------------------------------------------------------------------------------------
+# The store
+# ----------------------------------------------------------------------------------------------------
+def test_records_are_finite_json_and_a_cut_line_is_reported_and_skipped(tmp_path):
+    st = store.Store(tmp_path)
+    st.append({"key": "a", "x": float("nan"), "y": [float("inf"), 1.0]})
+    with open(st.results, "a") as f:
+        f.write('{"key": "cut')  # a writer of an older version killed in the middle of a line
+    st.append({"key": "b"})
+    got = st.read()
+    assert [r["key"] for r in got.records] == ["a", "b"] and got.unreadable == [2]
+    assert got.records[0]["x"] is None and got.records[0]["y"] == [None, 1.0]
+    assert "skipped 1 unreadable line(s) (2)" in got.note(st.results)
 
 
-def test_rerun_skips_finished_runs_and_an_interrupted_sweep_resumes(tmp_path):
-    specs = tiny_plan()
+KILLED_WRITER = """
+import sys
+from ditrates.experiments.store import Store
+st = Store(sys.argv[1])
+for i in range(100000):
+    st.append({"key": str(i), "payload": "x" * 20000})
+"""
 
-    def interrupt(record):
-        raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        compare.run_sweep(specs, tmp_path, on_done=interrupt)
-    assert len(lines(tmp_path)) == 1  # the first run was written before the interruption
-    new, skipped = compare.run_sweep(specs, tmp_path)
-    assert (len(new), skipped) == (2, 1)
-    new, skipped = compare.run_sweep(specs, tmp_path)
-    assert (new, skipped) == ([], 3)
-    records = compare.load_records(tmp_path / compare.RESULTS_FILE)
-    assert sorted(r["key"] for r in records) == sorted(s.key for s in specs)
-    r = records[0]
-    assert set(r) >= {"key", "sweep", "value", "seed", "params", "versions", "timings", "measurements", "c0"}
-    assert set(r["versions"]) >= {"ditrates", "torch"}
+def test_a_killed_writer_never_leaves_a_torn_line(tmp_path):
+    """SIGKILL a process that appends 20 kB records as fast as it can, ten times: every line parses."""
+    import signal
+    import time
+
+    results = tmp_path / store.RESULTS_FILE
+    for attempt in range(10):
+        proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)])
+        before = results.stat().st_size if results.exists() else 0
+        deadline = time.monotonic() + 60
+        while (results.stat().st_size if results.exists() else 0) <= before:  # it is writing
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.01)
+        time.sleep(0.02 * attempt)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        got = store.read_records(tmp_path / store.RESULTS_FILE)
+        assert got.unreadable == [] and got.records, attempt
+        assert (tmp_path / store.RESULTS_FILE).read_bytes().endswith(b"\n")
+
+
+def test_run_directories_appear_whole_and_partial_ones_are_cleaned(tmp_path):
+    st = store.Store(tmp_path)
+    (st.runs / f"{store.PARTIAL}x-123").mkdir(parents=True)  # left by a killed writer
+    with st.lock():
+        assert not list(st.runs.glob(f"{store.PARTIAL}*"))
+        st.save_run_dir("k", {"a.txt": b"1"})
+        st.save_run_dir("k", {"a.txt": b"2"})  # a rerun replaces it
+    assert (st.runs / "k" / "a.txt").read_bytes() == b"2" and not list(st.runs.glob(f"{store.PARTIAL}*"))
+
+
+def test_two_commands_on_one_directory_cannot_interleave(tmp_path):
+    with store.Store(tmp_path).lock():
+        with pytest.raises(DitratesError, match=f"in use by another 'ditrates experiment run' \\(pid {os.getpid()}\\)"):
+            with store.Store(tmp_path).lock():
+                pass
+        result = CliRunner().invoke(app, ["experiment", "run", "--sweep", "n", "--profile", "tiny", "--out",
+                                          str(tmp_path)])
+        assert result.exit_code == 2 and "in use" in result.output
+    with store.Store(tmp_path).lock():  # released
+        pass
+
+
+# ----------------------------------------------------------------------------------------------------
+# Runs, resumption, failures
+# ----------------------------------------------------------------------------------------------------
+def local(jobs=1):
+    return sweep.LocalExecutor(jobs, 1, "cpu")
+
+
+def test_a_sweep_resumes_where_it_stopped_and_records_are_complete(tmp_path):
+    specs = tiny_specs()
+    st = store.Store(tmp_path)
+    with st.lock():
+        first = sweep.run_sweep(specs[:3], st, local())
+        again = sweep.run_sweep(specs, st, local(2))
+        done = sweep.run_sweep(specs, st, local())
+    assert (len(first.new), len(again.new), again.skipped, done.skipped, done.new) == (3, len(specs) - 3, 3,
+                                                                                    len(specs), [])
+    got = records(tmp_path)
+    assert sorted(r["key"] for r in got) == sorted(s.key for s in specs)
+    r = got[0]
+    assert set(r) >= {"key", "status", "point", "sweep", "profile", "model", "seed", "params", "versions", "timings",
+                      "train", "measurements", "c0", "run_dir"}
+    assert set(r["versions"]) >= {"ditrates", "torch"} and r["status"] == "ok"
     assert all(v is None or math.isfinite(v["value"]) for v in r["measurements"].values())
+    assert {"steps", "best_step", "stopped_early", "history", "train_size", "val_size"} <= set(r["train"])
 
 
-def test_runs_are_deterministic(tmp_path):
-    spec = tiny_plan((8,))[0]
-    a = compare.run_one(spec, str(tmp_path / "a"), "cpu", 1)
-    b = compare.run_one(spec, str(tmp_path / "b"), "cpu", 1)
+def test_runs_are_deterministic_in_any_process():
+    spec = tiny_specs(values=(16,))[0]
+    (a, _), (b, _) = runner.run_one(spec), runner.run_one(spec)
     assert a["measurements"] == b["measurements"] and a["train"] == b["train"]
 
 
+def test_a_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path):
+    specs = tiny_specs(values=(16,))
+    bad = plan.RunSpec({**specs[0].params, "lr": float("inf")}, 0, "n", "tiny")
+    st = store.Store(tmp_path)
+    with st.lock():
+        out = sweep.run_sweep([bad, *specs[1:]], st, local(2))
+    assert len(out.failed) == 1 and len(out.new) == len(specs) - 1
+    (failed,) = [r for r in records(tmp_path) if r["status"] == "failed"]
+    assert failed["key"] == bad.key and "FloatingPointError" in failed["error"]
+    report = CliRunner().invoke(app, ["experiment", "report", str(tmp_path)])
+    assert report.exit_code == 0 and "1 failed run(s)" in report.stdout and bad.key in report.stdout
+
+
 def test_load_run_contract(tmp_path):
-    (spec,) = tiny_plan((8,))
-    compare.run_sweep([spec], tmp_path)
-    model, config, data = load_run(tmp_path / compare.RUNS_DIR / spec.key)
-    assert {"T0", "T", "D", "d0", "d", "L"} <= set(config) and config["L"] == 2
+    (spec, *_) = tiny_specs(values=(16,))
+    st = store.Store(tmp_path)
+    with st.lock():
+        sweep.run_sweep([spec], st, local())
+    model, config, data = load_run(tmp_path / store.RUNS_DIR / spec.key)
+    assert {"T0", "T", "D", "d0", "d", "L", "key", "seed"} <= set(config) and config["L"] == 4
     x = data.sample(5, torch.Generator().manual_seed(0))
-    assert x.shape == (5, 8)
     out = model(x.float(), torch.full((5,), 0.5))
-    assert out.shape == (5, 8) and torch.isfinite(out).all()
-    assert all(hasattr(b.attn, name) for b in model.f_T.blocks for name in ("q", "k", "v", "o", "scale"))
+    assert out.shape == (5, 32) and torch.isfinite(out).all()
 
 
-def test_power_and_floor_fits_recover_known_laws():
-    x = np.array([8.0, 32, 128, 512, 4096])
-    assert compare.fit_power(x, (3 * x**-0.4)[None])[0] == pytest.approx(-0.4)
-    (b,), (c,) = compare.fit_floor(x, (3 * x**-0.5 + 0.1)[None])
-    assert b == pytest.approx(-0.5, abs=0.02) and c == pytest.approx(0.1, rel=0.03)
-    (b,), (c,) = compare.fit_floor(x, (2 * x**-0.3)[None])
-    assert b == pytest.approx(-0.3, abs=1e-6) and c == 0.0
-
-
-def test_points_fits_and_plot_from_runs(tmp_path):
-    compare.run_sweep(tiny_plan((8, 16, 32, 64)), tmp_path)
-    pts = compare.points(compare.load_records(tmp_path / compare.RESULTS_FILE))
-    assert [p.value for p in pts] == [8, 16, 32, 64]
-    p = pts[0]
-    assert p.bounds["score_error"].result.name == "score-estimation"
-    assert p.bounds["score_error"].params["d0"] == 4 and p.bounds["score_error"].params["D"] == 8
-    assert p.bounds["orthogonal_variance"].value == pytest.approx(math.e * 0.01)
-    assert p.bounds["tv"].vacuous
-    fitted = compare.fits(pts)
-    kinds = {(f.quantity, f.kind) for f in fitted}
-    assert ("score_error", "power") in kinds and ("score_error", "power+floor") in kinds
-    json.dumps(compare.finite([f.to_dict() for f in fitted] + [q.to_dict() for q in pts]), allow_nan=False)
-    compare.plot(pts, fitted, tmp_path / "plot.png")
-    assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
-
-
-def test_ambient_bound_is_the_d0_equals_D_case():
-    params = {**TINY, "projection": "ambient", "D": 16}
-    ev = compare.evaluate_bound("score-estimation", params, 0.25)
-    assert (ev.params["d0"], ev.resolved.values["L"]) == (16, 8)
-    # c0 = lambda_min(E[x x^T]) = 0: Corollary 3.2.1 does not apply
-    assert compare.evaluate_bound("subspace-recovery", params, 0.25) is None
-
-
-def test_importing_ditrates_and_its_cli_does_not_import_torch():
-    code = ("import sys, ditrates, ditrates.cli; heavy = {'torch', 'matplotlib'} & set(sys.modules); "
-            "assert not heavy, heavy")
+def test_importing_ditrates_sweeps_and_reports_imports_no_torch():
+    code = ("import sys, ditrates, ditrates.cli; import ditrates.experiments.report, ditrates.experiments.sweep, "
+            "ditrates.experiments.plan, ditrates.experiments.store; "
+            "heavy = {'torch', 'matplotlib', 'ray'} & set(sys.modules); assert not heavy, heavy; "
+            "import ditrates as d; assert 'rich' not in sys.modules or 'ditrates.cli' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+    bare = "import sys, ditrates; assert not {'torch', 'matplotlib', 'rich', 'typer', 'ray'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", bare], check=True)
 
 
 # ----------------------------------------------------------------------------------------------------
-# Commands
+# Commands: bad input and unwritable outputs, checked before any work
 # ----------------------------------------------------------------------------------------------------
-runner = CliRunner()
+runner_ = CliRunner()
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["experiment", "run", "--sweep", "m"], "unknown sweep 'm'"),
-    (["experiment", "run", "--sweep", "n", "--seeds", "0"], "--seeds must be at least 1"),
-    (["experiment", "run", "--sweep", "n", "--values", "8,x"], "--values expects integers"),
-    (["experiment", "run", "--sweep", "n", "--device", "tpu"], "--device must be"),
+    (["--sweep", "m"], "unknown sweep 'm'"),
+    (["--sweep", "n", "--seeds", "0"], "--seeds must be at least 1"),
+    (["--sweep", "n", "--values", "8,x"], "--values expects integers"),
+    (["--sweep", "n", "--device", "tpu"], "--device must be"),
+    (["--sweep", "n", "--executor", "slurm"], "unknown executor 'slurm'"),
+    (["--sweep", "n", "--jobs", "0"], "--jobs must be at least 1"),
+    (["--sweep", "n", "--ray-address", "auto"], "--ray-address needs --executor ray"),
+    (["--sweep", "n", "--profile", "huge"], "unknown profile 'huge'"),
+    (["--sweep", "n", "--quick", "--profile", "tiny"], "--quick is --profile quick"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
-    result = runner.invoke(app, [*args, "--out", str(tmp_path)])
+    result = runner_.invoke(app, ["experiment", "run", *args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for out in (a_file, a_file / "sub", "/proc/ditrates-cannot-write"):
+        result = runner_.invoke(app, ["experiment", "run", "--sweep", "n", "--profile", "tiny", "--out", str(out)])
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, out
+        assert "--out" in result.output
+    st = store.Store(tmp_path / "runs")
+    st.append({"key": "x", "status": "failed", "params": {}, "error": "e"})
+    (tmp_path / "d.png").mkdir()
+    for plot, message in ((tmp_path / "d.png", "is a directory"), (a_file / "p.png", "is a file, not a directory"),
+                          (pathlib.Path("/proc/ditrates.png"), "not writable"),
+                          (tmp_path / "p.pdf", "expects a .png")):
+        result = runner_.invoke(app, ["experiment", "report", str(tmp_path / "runs"), "--plot", str(plot)])
+        assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
 def test_asking_for_a_missing_gpu_is_bad_input(tmp_path):
-    result = runner.invoke(app, ["experiment", "run", "--sweep", "n", "--device", "cuda", "--out", str(tmp_path)])
+    result = runner_.invoke(app, ["experiment", "run", "--sweep", "n", "--device", "cuda", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "no CUDA device" in result.output
 
 
-def test_report_of_an_empty_directory_is_bad_input(tmp_path):
-    result = runner.invoke(app, ["experiment", "report", str(tmp_path)])
+def test_report_of_an_empty_directory_or_a_file_is_bad_input(tmp_path):
+    result = runner_.invoke(app, ["experiment", "report", str(tmp_path)])
     assert result.exit_code == 2 and "no finished runs" in result.output
+    (tmp_path / "f").write_text("")
+    result = runner_.invoke(app, ["experiment", "report", str(tmp_path / "f")])
+    assert result.exit_code == 2 and "is a file" in result.output
 
 
-@pytest.mark.slow
-def test_quick_n_sweep_runs_resumes_and_reports(tmp_path):
-    """The whole quick n-sweep through the command line (the test suite's long test)."""
+def test_tiny_sweep_through_the_command_line_and_its_report(tmp_path):
     out = tmp_path / "sweep"
-    first = runner.invoke(app, ["experiment", "run", "--sweep", "n", "--quick", "--out", str(out), "--json"])
+    first = runner_.invoke(app, ["experiment", "run", "--sweep", "n", "--profile", "tiny", "--values", "16,32",
+                                 "--out", str(out), "--json", "--jobs", "2"])
     assert first.exit_code == 0, first.output
     doc = json.loads(first.stdout)
-    assert doc["schema_version"] == 1 and len(doc["runs"]) == 4 and doc["skipped"] == 0
-    again = json.loads(runner.invoke(app, ["experiment", "run", "--sweep", "n", "--quick", "--out", str(out),
-                                           "--json"]).stdout)
-    assert (again["runs"], again["skipped"]) == ([], 4)
+    assert doc["schema_version"] == 1 and len(doc["runs"]) == 12 and doc["skipped"] == 0
+    again = json.loads(runner_.invoke(app, ["experiment", "run", "--sweep", "n", "--profile", "tiny", "--values",
+                                            "16,32", "--out", str(out), "--json"]).stdout)
+    assert (again["runs"], again["skipped"]) == ([], 12)
     png = tmp_path / "n.png"
-    report = runner.invoke(app, ["experiment", "report", str(out), "--plot", str(png), "--json"])
-    assert report.exit_code == 0, report.output
-    rep = json.loads(report.stdout)
-    assert [p["value"] for p in rep["points"]] == [8, 64, 512, 4096]
-    assert all(p["bounds"]["score_error"]["ratio"] > 0 for p in rep["points"])
-    assert {f["kind"] for f in rep["fits"] if f["quantity"] == "score_error"} == {"power", "power+floor"}
+    rep = runner_.invoke(app, ["experiment", "report", str(out), "--plot", str(png), "--json"])
+    assert rep.exit_code == 0, rep.output
+    doc = json.loads(rep.stdout)
+    assert [c["model"] for c in doc["curves"]] == ["dit-learned", "mlp-learned"]
+    assert [p["n"] for p in doc["curves"][0]["points"]] == [16, 32]
+    assert [p["n"] for p in doc["curves"][0]["floors"]] == ["inf"]
+    assert doc["curves"][1]["points"][0]["bounds"]["score_error"]["result"] == "chen2023-score-estimation"
     assert png.read_bytes()[:4] == b"\x89PNG"
-    human = runner.invoke(app, ["experiment", "report", str(out)])
-    assert human.exit_code == 0 and "bound (Thm 3.2)" in human.stdout and "exponent [95%]" in human.stdout
+    human = runner_.invoke(app, ["experiment", "report", str(out)])
+    assert human.exit_code == 0 and "excess over n = inf" in human.stdout and "exponent [95%]" in human.stdout

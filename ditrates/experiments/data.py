@@ -4,8 +4,12 @@ The data satisfy the paper's Assumptions 2.1-2.3 with exact ground truth:
 
 * ``x = B h`` with ``B`` in ``R^{D x d0}`` with orthonormal columns (a QR factor of a seeded Gaussian
   matrix), and a latent ``h`` from the Gaussian mixture ``P_h = sum_k pi_k N(mu_k, s^2 I_{d0})`` with
-  equal weights ``pi_k = 1/K``, seeded means ``mu_k ~ m N(0, I_{d0})`` and a common standard deviation
-  ``s``. The mixture has a positive C^2 density, Gaussian tails (Assumption 2.2) and a Lipschitz score
+  ``K`` equal weights ``pi_k = 1/K`` and a common standard deviation ``s``. The means are seeded draws
+  ``mu_k ~ N(0, r^2 I_{d0})`` with ``r = separation * s / sqrt(2 d0)``, so that the root-mean-square
+  distance between two means is ``separation`` component standard deviations in every dimension ``d0``.
+  The default ``K = 2 d0`` makes the means' affine span all of ``R^{d0}`` (almost surely; ``K >= d0 + 1``
+  is needed): the law has structure in every latent direction, not only in ``K - 1`` of them.
+  The mixture has a positive C^2 density, Gaussian tails (Assumption 2.2) and a Lipschitz score
   (Assumption 2.3); ``c0 = lambda_min(E[h h^T])`` is exact.
 * The forward process is ``x_t | x_0 ~ N(beta(t) x_0, sigma(t) I_D)`` with ``beta(t) = exp(-t/2)`` and the
   *variance* ``sigma(t) = 1 - exp(-t)``.
@@ -26,7 +30,9 @@ coordinates, and the score is Lemma 2.1's decomposition
     \nabla \log p^h_t(z) = -\sum_k w_k(z) (z - \beta \mu_k) / v(t),
 
 with responsibilities ``w_k(z)`` proportional to ``pi_k N(z; beta mu_k, v I)`` (computed by a softmax in log
-space). Exact quantities are computed in float64.
+space). :meth:`LatentMixture.marginal` returns ``P^h_t`` as an :class:`IsotropicMixture`, the exact law that
+the distribution estimators of :mod:`~ditrates.experiments.distances` compare generated samples with.
+Exact quantities are computed in float64.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ import dataclasses
 import math
 
 import torch
+
+from ditrates.experiments.plan import default_components
 
 DTYPE = torch.float64
 
@@ -51,36 +59,99 @@ def sigma(t: torch.Tensor) -> torch.Tensor:
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
-    """Everything that determines the data law: dimensions, mixture shape and the seed."""
+    """Everything that determines the data law: dimensions, mixture shape and the seed.
+
+    ``components = None`` means :func:`~ditrates.experiments.plan.default_components` (``2 d0``).
+    ``mean_scale`` (means ``mu_k ~ mean_scale N(0, I)``) is the rule of runs saved before ``separation``
+    existed; it overrides ``separation`` when given.
+    """
 
     D: int
     d0: int
-    components: int = 4
-    mean_scale: float = 2.0
+    components: int | None = None
+    separation: float = 4.0
     std: float = 0.5
     seed: int = 0
+    mean_scale: float | None = None
 
     def __post_init__(self):
         if not 1 <= self.d0 <= self.D:
             raise ValueError(f"need 1 <= d0 <= D, got d0 = {self.d0}, D = {self.D}")
+        if self.K < 1 or self.std <= 0 or self.separation < 0:
+            raise ValueError(f"need components >= 1, std > 0 and separation >= 0, got {self}")
+
+    @property
+    def K(self) -> int:
+        """The number of components."""
+        return default_components(self.d0) if self.components is None else self.components
+
+    @property
+    def mean_std(self) -> float:
+        """The standard deviation ``r`` of each coordinate of the means."""
+        if self.mean_scale is not None:
+            return self.mean_scale
+        return self.separation * self.std / math.sqrt(2 * self.d0)
+
+
+class IsotropicMixture:
+    """``sum_k exp(log_weights_k) N(means_k, var I_d)``: exact density, score, moments and draws (float64).
+
+    >>> m = IsotropicMixture(torch.zeros(1, dtype=DTYPE), torch.zeros(1, 2, dtype=DTYPE), 1.0)
+    >>> round(float(m.log_density(torch.zeros(1, 2, dtype=DTYPE))[0]), 6) == round(-math.log(2 * math.pi), 6)
+    True
+    """
+
+    def __init__(self, log_weights: torch.Tensor, means: torch.Tensor, var: float):
+        self.log_weights, self.means, self.var = log_weights.to(DTYPE), means.to(DTYPE), float(var)
+
+    @property
+    def dim(self) -> int:
+        return self.means.shape[1]
+
+    def component_log_densities(self, z: torch.Tensor) -> torch.Tensor:
+        """``log pi_k N(z_i; m_k, v I)`` for every row ``z_i`` and component ``k`` (n x K)."""
+        sq = torch.cdist(z.to(DTYPE), self.means) ** 2
+        return self.log_weights - sq / (2 * self.var) - self.dim / 2 * math.log(2 * math.pi * self.var)
+
+    def log_density(self, z: torch.Tensor) -> torch.Tensor:
+        """``log p(z)`` for each row of ``z``."""
+        return torch.logsumexp(self.component_log_densities(z), dim=1)
+
+    def responsibilities(self, z: torch.Tensor) -> torch.Tensor:
+        """``P(component k | z)`` (n x K)."""
+        return torch.softmax(self.component_log_densities(z), dim=1)
+
+    def mean(self) -> torch.Tensor:
+        return self.log_weights.exp() @ self.means
+
+    def covariance(self) -> torch.Tensor:
+        """``sum_k pi_k m_k m_k^T + v I - m m^T``."""
+        w, mu = self.log_weights.exp(), self.mean()
+        centred = self.means - mu
+        return (w[:, None] * centred).T @ centred + self.var * torch.eye(self.dim, dtype=DTYPE)
+
+    def sample(self, m: int, generator: torch.Generator) -> torch.Tensor:
+        """``m`` draws (drawn on the CPU for determinism)."""
+        k = torch.multinomial(self.log_weights.exp(), m, replacement=True, generator=generator)
+        noise = torch.randn(m, self.dim, generator=generator, dtype=DTYPE)
+        return self.means[k] + math.sqrt(self.var) * noise
 
 
 class LatentMixture:
     """The data law ``x = B h``, ``h ~ P_h`` (a Gaussian mixture), with its exact OU marginals and scores.
 
-    The latent law depends only on ``(d0, components, mean_scale, std, seed)``; ``B`` is drawn after it
+    The latent law depends only on ``(d0, components, separation, std, seed)``; ``B`` is drawn after it
     from the same generator, so changing ``D`` changes the embedding and nothing else.
     """
 
     def __init__(self, spec: DataSpec, device: str | torch.device = "cpu"):
         self.spec = spec
         g = torch.Generator().manual_seed(spec.seed)
-        means = spec.mean_scale * torch.randn(spec.components, spec.d0, generator=g, dtype=DTYPE)
+        means = spec.mean_std * torch.randn(spec.K, spec.d0, generator=g, dtype=DTYPE)
         q, r = torch.linalg.qr(torch.randn(spec.D, spec.d0, generator=g, dtype=DTYPE))
         self.B = (q * torch.sign(torch.diagonal(r))).to(device)  # unique QR: positive diagonal of R
         self.means = means.to(device)
-        self.log_weights = torch.full((spec.components,), -math.log(spec.components), dtype=DTYPE,
-                                      device=device)
+        self.log_weights = torch.full((spec.K,), -math.log(spec.K), dtype=DTYPE, device=device)
 
     @property
     def D(self) -> int:
@@ -100,6 +171,12 @@ class LatentMixture:
         w = self.log_weights.exp()[:, None, None]
         second = (w * self.means[:, :, None] * self.means[:, None, :]).sum(0)
         return float(torch.linalg.eigvalsh(second)[0]) + self.spec.std**2
+
+    def marginal(self, t: float) -> IsotropicMixture:
+        """``P^h_t``, the exact law of ``B^T x_t``: means ``beta mu_k``, variance ``beta^2 s^2 + sigma``."""
+        tt = torch.tensor(float(t), dtype=DTYPE)
+        b, s = float(beta(tt)), float(sigma(tt))
+        return IsotropicMixture(self.log_weights.cpu(), b * self.means.cpu(), b**2 * self.spec.std**2 + s)
 
     # -- sampling ---------------------------------------------------------------------------------------
     def sample_latent(self, n: int, generator: torch.Generator) -> torch.Tensor:

@@ -1,21 +1,24 @@
-r"""Measured errors of a trained score network, each with a standard error, against exact ground truth.
+r"""Measured errors of a trained score network against exact ground truth, each with a standard error.
 
 * :func:`score_error`: Theorem 3.2's left-hand side
-  ``(1/(T-T0)) int_T0^T ||s(., t) - grad log p_t||^2_{L2(P_t)} dt`` with the exact score. Stratified
-  Monte Carlo in ``u = log t`` (the integrand grows like ``1/sigma(t)^2`` near ``T0``): ``[log T0, log T]`` is
-  cut into ``J`` equal strata of width ``Du``; each stratum draws ``m`` times ``u ~ Unif`` and
-  ``x_t ~ P_t``, and ``(Du / (T - T0)) t ||s - grad log p_t||^2`` is an unbiased draw of its share. The
-  standard error is ``sqrt(sum_j Var_j / m)``. The same points give the ``sigma(t)^2``-weighted error
-  ``(1/(T-T0)) int sigma^2 ||s - grad log p_t||^2 dt``, the scale of Theorem 3.1's ``eps^2 d0``.
+  ``(1/(T-T0)) int_T0^T ||s(., t) - grad log p_t||^2_{L2(P_t)} dt`` in ``R^D`` with the exact score, and its
+  two parts: on the support (``||B^T (s - grad log p_t)||^2``) and orthogonal to it
+  (``||(I - B B^T)(s - grad log p_t)||^2``, identically 0 for a network with ``W_B = B``). Stratified Monte
+  Carlo in ``u = log t`` (the integrand grows like ``1/sigma(t)^2`` near ``T0``): ``[log T0, log T]`` is cut
+  into ``J`` equal strata of width ``Du``; each stratum draws ``m`` times ``u ~ Unif`` and ``x_t ~ P_t``, and
+  ``(Du / (T - T0)) t ||s - grad log p_t||^2`` is an unbiased draw of its share. The standard error is
+  ``sqrt(sum_j Var_j / m)``.
+* :func:`memorisation`: the same design on the training points: Theorem 3.2's DSM loss there, and its excess
+  over the training sample's own optimum (:func:`empirical_score`), to set beside the held-out excess (the
+  score error): a network that fits its sample better than the law has memorised it.
 * :func:`subspace_error`: ``||W_B W_B^T - B B^T||_F^2`` (Corollary 3.2.1 (i)).
 * :func:`sample`: the backward process ``dy = [y/2 + s(y, T - t)] dt + dW`` from ``N(0, I_D)`` at time ``T``
-  to ``T0``, discretised by Euler-Maruyama on a geometric time grid (steps proportional to ``t``, so the
-  last steps are far below ``T0``).
-* :func:`tv_knn`: a total-variation estimate, :func:`sliced_wasserstein`: the sliced 2-Wasserstein
-  distance (bootstrap standard error), between the generated latent ``(W_B U)^T y`` and samples of the
-  true latent law ``P^h_T0`` (Corollary 3.2.1 (ii)); ``U`` is the Procrustes rotation (:func:`procrustes`).
-* :func:`orthogonal_variance`: ``lambda_max`` of the covariance of ``(I - W_B W_B^T) y`` against the
-  corollary's ``a T0`` (Corollary 3.2.1 (iii)).
+  to ``T0``, discretised by Euler-Maruyama on a geometric time grid.
+* :func:`orthogonal_variance`: ``lambda_max`` of the covariance of ``(I - B B^T) y`` for the *true* ``B``: the
+  generated law's spread off the data's subspace, ``sigma(T0)`` for the exact score (Corollary 3.2.1 (iii)
+  bounds it by ``a T0`` relative to ``W_B``, where the ``-x/sigma`` skip of the latent networks fixes it).
+* :func:`measure` runs them all and the distances of :mod:`~ditrates.experiments.distances` between the
+  generated latent ``(W_B U)^T y`` (``U`` the Procrustes rotation, :func:`procrustes`) and ``P^h_T0``.
 """
 
 from __future__ import annotations
@@ -26,17 +29,7 @@ import math
 import torch
 
 from ditrates.experiments.data import DTYPE, LatentMixture, beta, sigma
-
-
-@dataclasses.dataclass(frozen=True)
-class Estimate:
-    """A measured value and its standard error."""
-
-    value: float
-    se: float
-
-    def to_dict(self) -> dict:
-        return {"value": self.value, "se": self.se}
+from ditrates.experiments.distances import Estimate, distances
 
 
 def _evaluate(model: torch.nn.Module, x: torch.Tensor, t: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
@@ -46,27 +39,88 @@ def _evaluate(model: torch.nn.Module, x: torch.Tensor, t: torch.Tensor, chunk: i
                           for i in range(0, len(x), chunk)])
 
 
-def score_error(model: torch.nn.Module, data: LatentMixture, T0: float, T: float, generator: torch.Generator,
-                strata: int = 32, per_stratum: int = 128) -> dict[str, Estimate]:
-    """``{"score_error", "score_error_weighted"}``: the time-averaged squared score error, unweighted and
-    ``sigma(t)^2``-weighted, by stratified Monte Carlo in ``log t`` on fresh (held-out) points."""
+def _stratified_times(T0: float, T: float, strata: int, per_stratum: int, generator: torch.Generator):
+    """Times stratified in ``log t`` and each draw's factor ``Du t / (T - T0)``."""
     du = (math.log(T) - math.log(T0)) / strata
     lo = math.log(T0) + du * torch.arange(strata, dtype=DTYPE).repeat_interleave(per_stratum)
-    t = torch.exp(lo + du * torch.rand(len(lo), generator=generator, dtype=DTYPE)).to(data.device)
-    x0 = data.sample(len(t), generator)
-    noise = torch.randn(x0.shape, generator=generator, dtype=DTYPE).to(data.device)
-    xt = beta(t)[:, None] * x0 + sigma(t).sqrt()[:, None] * noise
-    sq = ((_evaluate(model, xt, t) - data.score(xt, t)) ** 2).sum(-1)
-    draws = du / (T - T0) * t * sq
-    return {"score_error": _stratified(draws, strata),
-            "score_error_weighted": _stratified(draws * sigma(t) ** 2, strata)}
+    t = torch.exp(lo + du * torch.rand(len(lo), generator=generator, dtype=DTYPE))
+    return t, du / (T - T0) * t
 
 
 def _stratified(draws: torch.Tensor, strata: int) -> Estimate:
     """Sum over strata of the stratum means, with the standard error ``sqrt(sum_j Var_j / m)``."""
     per = draws.view(strata, -1)
-    m = per.shape[1]
-    return Estimate(float(per.mean(1).sum()), float((per.var(1) / m).sum().sqrt()))
+    return Estimate(float(per.mean(1).sum()), float((per.var(1) / per.shape[1]).sum().sqrt()))
+
+
+def _noised(x0: torch.Tensor, t: torch.Tensor, generator: torch.Generator):
+    z = torch.randn(x0.shape, generator=generator, dtype=DTYPE).to(x0.device)
+    return beta(t)[:, None] * x0 + sigma(t).sqrt()[:, None] * z, -z / sigma(t).sqrt()[:, None]
+
+
+EARLY = 10.0
+"""``score_error_early`` averages over ``[T0, EARLY T0]``, the last stretch of the backward process."""
+
+
+def score_error(model: torch.nn.Module, data: LatentMixture, T0: float, T: float, generator: torch.Generator,
+                strata: int = 32, per_stratum: int = 128) -> dict[str, Estimate]:
+    """``{"score_error", "score_error_latent", "score_error_orthogonal", "dsm_heldout", "score_error_early"}``:
+    the time-averaged squared score error in ``R^D``, its parts on and off the support, the DSM loss, on fresh
+    points; and the score error averaged over ``t`` in ``[T0, 10 T0]`` only (``strata / 4`` strata), where the
+    whole-range average gives little weight but the generated samples take their final shape."""
+    out = _score_error(model, data, T0, T, generator, strata, per_stratum)
+    early = _score_error(model, data, T0, min(T, EARLY * T0), generator, max(1, strata // 4), per_stratum)
+    return {**out, "score_error_early": early["score_error"]}
+
+
+def _score_error(model: torch.nn.Module, data: LatentMixture, T0: float, T: float, generator: torch.Generator,
+                 strata: int, per_stratum: int) -> dict[str, Estimate]:
+    t, factor = _stratified_times(T0, T, strata, per_stratum, generator)
+    t = t.to(data.device)
+    x0 = data.sample(len(t), generator)
+    xt, target = _noised(x0, t, generator)
+    s = _evaluate(model, xt, t)
+    diff = s - data.score(xt, t)
+    on = (diff @ data.B) ** 2
+    factor = factor.to(data.device)
+    return {"score_error": _stratified(factor * (diff**2).sum(-1), strata),
+            "score_error_latent": _stratified(factor * on.sum(-1), strata),
+            "score_error_orthogonal": _stratified(factor * ((diff**2).sum(-1) - on.sum(-1)).clamp(min=0), strata),
+            "dsm_heldout": _stratified(factor * ((s - target) ** 2).sum(-1), strata)}
+
+
+def empirical_score(x_train: torch.Tensor, xt: torch.Tensor, t: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
+    """The score of the training sample's noised law ``(1/n) sum_i N(beta x_i, sigma I)``: the minimiser of the
+    DSM loss on the training points over all functions, ``sum_i w_i (beta x_i - x) / sigma`` with
+    ``w_i`` proportional to ``exp(-||x - beta x_i||^2 / (2 sigma))``."""
+    x_train = x_train.to(DTYPE)
+    sq_train = (x_train**2).sum(-1)
+    out = []
+    for i in range(0, len(xt), chunk):
+        x, b, s = xt[i:i + chunk], beta(t[i:i + chunk])[:, None], sigma(t[i:i + chunk])[:, None]
+        sq = (x**2).sum(-1, keepdim=True) - 2 * b * (x @ x_train.T) + b**2 * sq_train
+        w = torch.softmax(-sq / (2 * s), dim=1)
+        out.append((b * (w @ x_train) - x) / s)
+    return torch.cat(out)
+
+
+def memorisation(model: torch.nn.Module, x_train: torch.Tensor, T0: float, T: float, generator: torch.Generator,
+                 strata: int = 32, per_stratum: int = 128) -> dict[str, Estimate]:
+    """``{"dsm_train", "train_excess"}`` on the training points' noised law (points drawn with replacement,
+    the stratified design of :func:`score_error`): Theorem 3.2's DSM loss, and its excess over the training
+    sample's own optimum, ``(1/(T-T0)) int E ||s - s_emp||^2 dt`` (:func:`empirical_score`).
+
+    By the DSM identity the training loss is this excess plus a constant, as the held-out loss is the score
+    error plus a constant: a network whose ``train_excess`` is below its ``score_error`` fits its training
+    sample better than the law, the mark of memorisation.
+    """
+    t, factor = _stratified_times(T0, T, strata, per_stratum, generator)
+    t, factor = t.to(x_train.device), factor.to(x_train.device)
+    x0 = x_train.to(DTYPE)[torch.randint(0, len(x_train), (len(t),), generator=generator).to(x_train.device)]
+    xt, target = _noised(x0, t, generator)
+    s = _evaluate(model, xt, t)
+    return {"dsm_train": _stratified(factor * ((s - target) ** 2).sum(-1), strata),
+            "train_excess": _stratified(factor * ((s - empirical_score(x_train, xt, t)) ** 2).sum(-1), strata)}
 
 
 def subspace_error(W_B: torch.Tensor, B: torch.Tensor) -> float:
@@ -99,58 +153,11 @@ def procrustes(W_B: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     return P @ Qh
 
 
-def tv_knn(p: torch.Tensor, q: torch.Tensor, generator: torch.Generator, k: int | None = None) -> Estimate:
-    r"""A held-out k-nearest-neighbour estimate of ``TV(P, Q)`` from samples, which estimates a lower bound.
-
-    Each sample is split in halves. A ``k``-NN classifier (``k`` odd, about ``sqrt`` of the training size)
-    fitted on the first halves defines the set ``A`` of points it assigns to ``P``; then
-    ``TV(P, Q) >= P(A) - Q(A)``, estimated without bias on the second halves, with the binomial standard
-    error ``sqrt(a (1 - a) / m_P + b (1 - b) / m_Q)``. As the samples grow and ``A`` approaches the
-    Bayes set ``{p > q}``, the estimate tends to ``TV``; for ``P = Q`` its mean is 0 exactly.
-    """
-    m = min(len(p), len(q)) // 2 * 2
-    p = p[torch.randperm(len(p), generator=generator)[:m]].to(DTYPE)
-    q = q[torch.randperm(len(q), generator=generator)[:m]].to(DTYPE)
-    half = m // 2
-    train = torch.cat([p[:half], q[:half]])
-    labels = torch.cat([torch.zeros(half), torch.ones(half)]).to(train.device)
-    k = k or 2 * int(math.sqrt(len(train)) / 2) + 1
-
-    def in_A(x: torch.Tensor) -> torch.Tensor:
-        nearest = torch.cdist(x, train).topk(k, largest=False).indices
-        return (labels[nearest].mean(1) < 0.5).to(DTYPE)
-
-    a, b = in_A(p[half:]).mean(), in_A(q[half:]).mean()
-    se = torch.sqrt(a * (1 - a) / (m - half) + b * (1 - b) / (m - half))
-    return Estimate(float(a - b), float(se))
-
-
-def sliced_wasserstein(p: torch.Tensor, q: torch.Tensor, generator: torch.Generator, projections: int = 128,
-                       resamples: int = 100) -> Estimate:
-    r"""The sliced 2-Wasserstein distance ``SW_2 = (E_theta W_2^2(theta^T P, theta^T Q))^(1/2)`` between two
-    empirical laws (equal sizes; ``projections`` directions ``theta`` uniform on the sphere; 1-D ``W_2`` by
-    sorting), with a bootstrap standard error (both samples resampled, directions fixed).
-    """
-    m = min(len(p), len(q))
-    theta = torch.randn(p.shape[1], projections, generator=generator, dtype=DTYPE).to(p.device)
-    theta = theta / theta.norm(dim=0)
-    proj_p, proj_q = p[:m].to(DTYPE) @ theta, q[:m].to(DTYPE) @ theta
-
-    def sw(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return ((a.sort(0).values - b.sort(0).values) ** 2).mean().sqrt()
-
-    def draw() -> torch.Tensor:
-        return torch.randint(0, m, (m,), generator=generator).to(p.device)
-
-    boots = torch.stack([sw(proj_p[draw()], proj_q[draw()]) for _ in range(resamples)])
-    return Estimate(float(sw(proj_p, proj_q)), float(boots.std()))
-
-
-def orthogonal_variance(y: torch.Tensor, W_B: torch.Tensor, generator: torch.Generator,
+def orthogonal_variance(y: torch.Tensor, B: torch.Tensor, generator: torch.Generator,
                         resamples: int = 200) -> Estimate:
-    """``lambda_max`` of the covariance of ``(I - W_B W_B^T) y``, with a bootstrap standard error."""
-    W = W_B.to(DTYPE)
-    perp = y - (y @ W) @ W.T
+    """``lambda_max`` of the covariance of ``(I - B B^T) y``, with a bootstrap standard error."""
+    B = B.to(DTYPE)
+    perp = y - (y @ B) @ B.T
 
     def top(rows: torch.Tensor) -> torch.Tensor:
         return torch.linalg.eigvalsh(torch.cov(rows.T))[-1]
@@ -175,27 +182,29 @@ class MeasureSpec:
     sampler_steps: int
 
 
-def measure(model: torch.nn.Module, data: LatentMixture, spec: MeasureSpec,
-            generator: torch.Generator) -> dict[str, Estimate | None]:
+def measure(model: torch.nn.Module, data: LatentMixture, spec: MeasureSpec, generator: torch.Generator,
+            x_train: torch.Tensor | None = None) -> dict[str, Estimate | None]:
     """Every measurement of a trained network (None where it does not apply).
 
-    ``score_error``, ``score_error_weighted``; ``subspace_error`` (learned ``W_B`` only); from ``samples``
-    backward-process draws projected to the latent by ``(W_B U)^T`` (``B^T`` for the ambient baseline):
-    ``tv`` and ``sw`` against as many draws of ``P^h_T0``, and ``tv_floor`` and ``sw_floor`` between two
-    independent samples of ``P^h_T0`` (the estimators' finite-sample level); ``orthogonal_variance``
-    (``lambda_max`` of the covariance of ``(I - W_B W_B^T) y``; not for the ambient baseline).
+    The score errors and ``dsm_heldout`` (:func:`score_error`); ``dsm_train`` and ``train_excess`` when
+    ``x_train`` is given (:func:`memorisation`); ``subspace_error`` (learned ``W_B`` only); from ``samples``
+    backward-process draws ``y``: ``orthogonal_variance`` (true ``B``), and the distances of
+    :func:`~ditrates.experiments.distances.distances` between ``P^h_T0`` and the generated latent
+    ``(W_B U)^T y`` (``B^T y`` for the ambient baseline), each with ``<name>_floor``, the same estimator
+    between ``P^h_T0`` and a fresh exact sample of the same size (its level when nothing is wrong).
     """
-    out: dict[str, Estimate | None] = dict(score_error(model, data, spec.T0, spec.T, generator))
+    out: dict[str, Estimate | None] = dict(score_error(model, data, spec.T0, spec.T, generator, spec.strata,
+                                                       spec.per_stratum))
+    out.update(memorisation(model, x_train, spec.T0, spec.T, generator, spec.strata, spec.per_stratum)
+               if x_train is not None else {"dsm_train": None, "train_excess": None})
     W = model.W_B
     learned = model.projection == "learned"
     out["subspace_error"] = Estimate(subspace_error(W, data.B), 0.0) if learned else None
     y = sample(model, data.D, spec.T0, spec.T, spec.samples, spec.sampler_steps, generator, data.device)
+    out["orthogonal_variance"] = orthogonal_variance(y, data.B, generator)
     frame = data.B if W is None else W.detach().to(DTYPE) @ procrustes(W.detach(), data.B)
-    generated = y @ frame
-    truth = data.sample_latent_marginal(spec.samples, spec.T0, generator)
-    again = data.sample_latent_marginal(spec.samples, spec.T0, generator)
-    out["tv"], out["tv_floor"] = tv_knn(truth, generated, generator), tv_knn(truth, again, generator)
-    out["sw"] = sliced_wasserstein(truth, generated, generator)
-    out["sw_floor"] = sliced_wasserstein(truth, again, generator)
-    out["orthogonal_variance"] = None if W is None else orthogonal_variance(y, W.detach(), generator)
+    law = data.marginal(spec.T0)
+    out.update(distances(law, (y @ frame).cpu(), generator))
+    floor = distances(law, law.sample(spec.samples, generator), generator)
+    out.update({f"{k}_floor": v for k, v in floor.items()})
     return out

@@ -1,4 +1,4 @@
-r"""The paper's latent DiT score network (class (2.5) with Definition 3.3), written from the paper.
+r"""The score networks: the paper's latent DiT (class (2.5) with Definition 3.3) and Chen et al.'s ReLU network.
 
 .. math::
 
@@ -20,11 +20,16 @@ The paper's class uses 2 heads of size 1, FF width 4, no LayerNorm and no ``1/sq
 with a depth that grows like ``eps^(-2L)``; here the widths are the practical ones of DiT and the depth is
 small, so that a model trains in a minute on a CPU.
 
+``network="mlp"`` is the baseline class of Chen et al. 2023 (the same ``[W_B f(W_B^T x, t) - x] / sigma(t)``
+with ``f`` a ReLU network of ``(z, t)``): :class:`ReLUNet`, ``depth`` hidden layers of ``width`` units on the
+input ``[z, sin(w_j log t), cos(w_j log t)]`` (the DiT's time features), its read-out zero at initialisation.
+
 :func:`load_run` rebuilds a trained network from a run directory written by ``ditrates experiment run``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import pathlib
@@ -35,6 +40,7 @@ from torch import nn
 from ditrates.experiments.data import DataSpec, LatentMixture, sigma
 
 PROJECTIONS = ("oracle", "learned", "ambient")
+NETWORKS = ("dit", "mlp")
 
 
 class Attention(nn.Module):
@@ -104,9 +110,13 @@ class TimeEmbedding(nn.Module):
         self.register_buffer("freqs", torch.logspace(math.log10(0.25), math.log10(16.0), features // 2))
         self.mlp = nn.Sequential(nn.Linear(features, width), nn.SiLU(), nn.Linear(width, width))
 
-    def forward(self, t: torch.Tensor) -> torch.Tensor:
+    def features(self, t: torch.Tensor) -> torch.Tensor:
+        """``[sin(w_j log t), cos(w_j log t)]_j``."""
         arg = torch.log(t)[:, None] * self.freqs
-        return self.mlp(torch.cat([arg.sin(), arg.cos()], dim=-1))
+        return torch.cat([arg.sin(), arg.cos()], dim=-1)
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return self.mlp(self.features(t))
 
 
 class Transformer(nn.Module):
@@ -131,18 +141,37 @@ class Transformer(nn.Module):
         return self.out(modulate(self.norm(x), shift, scale))
 
 
+class ReLUNet(nn.Module):
+    """Chen et al.'s ``f``: a ReLU network of ``(z, t)``, ``R^{d0} x [T0, T] -> R^{d0}``."""
+
+    def __init__(self, dim: int, width: int, depth: int, features: int = 32):
+        super().__init__()
+        self.time = TimeEmbedding(width, features)
+        del self.time.mlp  # only the fixed features: the time enters the ReLU network as input
+        layers, fan_in = [], dim + features
+        for _ in range(depth):
+            layers += [nn.Linear(fan_in, width), nn.ReLU()]
+            fan_in = width
+        self.hidden = nn.Sequential(*layers)
+        self.out = _zero(nn.Linear(fan_in, dim))
+
+    def forward(self, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.out(self.hidden(torch.cat([z, self.time.features(t)], dim=-1)))
+
+
 class ScoreNet(nn.Module):
     """``s_W(x, t) = [W_B f(W_B^T x, t) - x] / sigma(t)`` with ``f = R^{-1} o f_T o R`` (see the module doc).
 
-    ``B`` (the true basis) is needed for ``projection="oracle"`` only.
+    ``B`` (the true basis) is needed for ``projection="oracle"`` only. ``network="mlp"`` replaces
+    ``R^{-1} o f_T o R`` by a :class:`ReLUNet` (``heads`` is then unused).
     """
 
     def __init__(self, D: int, d0: int, d: int, projection: str, width: int, depth: int, heads: int,
-                 B: torch.Tensor | None = None):
+                 B: torch.Tensor | None = None, network: str = "dit"):
         super().__init__()
-        if projection not in PROJECTIONS:
-            raise ValueError(f"projection must be one of {PROJECTIONS}")
-        self.projection = projection
+        if projection not in PROJECTIONS or network not in NETWORKS:
+            raise ValueError(f"projection must be one of {PROJECTIONS} and network one of {NETWORKS}")
+        self.projection, self.network = projection, network
         self.latent_dim = D if projection == "ambient" else d0
         if self.latent_dim % d:
             raise ValueError(f"token width d = {d} does not divide {self.latent_dim}")
@@ -151,7 +180,10 @@ class ScoreNet(nn.Module):
             self.register_buffer("B", B.to(torch.float32).clone())
         elif projection == "learned":
             self.basis = nn.utils.parametrizations.orthogonal(nn.Linear(d0, D, bias=False))
-        self.f_T = Transformer(d, self.L, width, depth, heads)
+        if network == "dit":
+            self.f_T = Transformer(d, self.L, width, depth, heads)
+        else:
+            self.relu_net = ReLUNet(self.latent_dim, width, depth)
 
     @property
     def W_B(self) -> torch.Tensor | None:
@@ -162,8 +194,30 @@ class ScoreNet(nn.Module):
             return self.basis.weight
         return None
 
+    def init_basis(self, x: torch.Tensor, generator: torch.Generator) -> None:
+        """Start a learned ``W_B`` at the top-``d0`` principal subspace of the rows of ``x`` (centred).
+
+        Exactly low-rank data identify their subspace from ``d0 + 1`` points; with fewer rows, the principal
+        directions are completed by random orthonormal ones. (From a random start, a ReLU network can sit for
+        thousands of steps at the saddle where one latent direction is missing from ``W_B``.)
+        """
+        if self.projection != "learned":
+            return
+        D, d0 = self.basis.weight.shape
+        centred = (x - x.mean(0)).to(torch.float64).cpu()
+        _, s, vh = torch.linalg.svd(centred, full_matrices=False)
+        rank = int((s > 1e-8 * max(1.0, float(s[0]) if len(s) else 0.0)).sum())
+        found = vh[:min(rank, d0)].T
+        fill = torch.randn(D, d0, generator=generator, dtype=torch.float64)
+        q, r = torch.linalg.qr(torch.cat([found, fill], dim=1))
+        W = (q * torch.sign(torch.diagonal(r)))[:, :d0]
+        with torch.no_grad():
+            self.basis.weight = W.to(self.basis.weight)
+
     def f(self, h: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``f = R^{-1} o f_T o R`` on ``(batch, latent_dim)``."""
+        """``f = R^{-1} o f_T o R`` (or the ReLU network) on ``(batch, latent_dim)``."""
+        if self.network == "mlp":
+            return self.relu_net(h, t)
         return self.f_T(h.view(-1, self.L, self.d), t).reshape(h.shape)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -180,21 +234,32 @@ def parameter_count(model: nn.Module) -> int:
 def build(config: dict, data: LatentMixture) -> ScoreNet:
     """The score network a run's ``config`` describes, in float32 on the data's device."""
     return ScoreNet(config["D"], config["d0"], config["d"], config["projection"], config["width"],
-                    config["depth"], config["heads"], B=data.B).to(data.device)
+                    config["depth"], config.get("heads"), B=data.B,
+                    network=config.get("network", "dit")).to(data.device)
 
 
 def data_from_config(config: dict, device: str | torch.device = "cpu") -> LatentMixture:
-    """The data law of a run's configuration."""
-    spec = DataSpec(D=config["D"], d0=config["d0"], components=config["components"],
-                    mean_scale=config["mean_scale"], std=config["std"], seed=config["data_seed"])
+    """The data law of a run's configuration (configurations saved with ``mean_scale`` keep their rule)."""
+    spec = DataSpec(D=config["D"], d0=config["d0"], components=config.get("components"),
+                    separation=config.get("separation", 4.0), std=config["std"], seed=config["data_seed"],
+                    mean_scale=config.get("mean_scale"))
     return LatentMixture(spec, device)
 
 
+def run_files(model: ScoreNet, config: dict) -> dict[str, bytes]:
+    """The files of a run directory as bytes: ``model.pt`` (the state dict) and ``config.json``."""
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return {"model.pt": buffer.getvalue(),
+            "config.json": (json.dumps(config, indent=2, sort_keys=True) + "\n").encode()}
+
+
 def save_run(run_dir: pathlib.Path, model: ScoreNet, config: dict) -> None:
-    """Write ``model.pt`` (the state dict) and ``config.json`` into ``run_dir``."""
+    """Write ``model.pt`` and ``config.json`` into ``run_dir`` (sweeps write them atomically through
+    :func:`ditrates.experiments.store.Store.save_run_dir`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), run_dir / "model.pt")
-    (run_dir / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    for name, data in run_files(model, config).items():
+        (run_dir / name).write_bytes(data)
 
 
 def load_run(run_dir: pathlib.Path,
