@@ -252,7 +252,7 @@ def test_help_of_every_command_shows_an_example_and_every_option_its_default():
             if getattr(p, "is_flag", False) or p.name in ("help", "params") or p.param_type_name == "argument":
                 continue
             text = (p.help or "") + " " + str(p.default)
-            assert "[default:" in (p.help or "") or p.default not in (None, ()), (path, p.name)
+            assert p.required or "[default:" in (p.help or "") or p.default not in (None, ()), (path, p.name)
             assert text.strip(), (path, p.name)
 
 

@@ -285,5 +285,5 @@ def test_tiny_sweep_through_the_command_line_and_its_report(tmp_path):
     assert [p["n"] for p in doc["curves"][0]["floors"]] == ["inf"]
     assert doc["curves"][1]["points"][0]["bounds"]["score_error"]["result"] == "chen2023-score-estimation"
     assert png.read_bytes()[:4] == b"\x89PNG"
-    human = runner_.invoke(app, ["experiment", "report", str(out)])
+    human = runner_.invoke(app, ["experiment", "report", str(out)], env={"COLUMNS": "300"})  # headers whole
     assert human.exit_code == 0 and "excess over n = inf" in human.stdout and "exponent [95%]" in human.stdout

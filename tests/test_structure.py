@@ -10,9 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-LAZY = {"torch", "matplotlib", "numpy", "ditrates.experiments"}
-"""The only imports allowed inside functions: the heavy ones (ditrates.experiments is torch), off the command
-line's start-up path."""
+LAZY = {"torch", "matplotlib", "numpy", "ray", "ditrates.experiments"}
+"""The only imports allowed inside functions: the heavy or optional ones (ditrates.experiments is torch, ray is
+the extra ``scale``), off the command line's start-up path."""
 FACADES = {("result.py", "ditrates.solve"), ("result.py", "ditrates.latex")}
 """Result.solve_for and Result.latex import their module when called (documented in docs/architecture.md)."""
 

@@ -108,13 +108,13 @@ def bench(
     out = Output(output_mode(json_))
     points, interrupted = [], False
     try:
-        with out.progress(len(Ls) * (1 + len(Bs)), "attention bench") as advance:
+        with out.progress(len(Ls) * (1 + len(Bs)), "attention bench") as bar:
             for n in Ls:
                 exact = at.time_exact(n, d, kappa, generator, budget)
-                advance(description=f"L = {n}")
+                bar.advance(description=f"L = {n}")
                 for b in Bs:
                     points.append(at.bench_point(exact, b, kappa, delta_F, generator, budget))
-                    advance()
+                    bar.advance()
     except KeyboardInterrupt:
         interrupted = True
     done = sorted({p.cost.L for p in points})

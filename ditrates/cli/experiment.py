@@ -7,9 +7,7 @@ with numpy and the rate library only (matplotlib for ``--plot``). Every output p
 from __future__ import annotations
 
 import importlib.util
-import os
 import pathlib
-import sys
 import time
 from typing import Annotated
 
@@ -69,66 +67,37 @@ def _device(device: str) -> str:
     raise DitratesError(f"--device {device}: no CUDA device is available (use cpu or auto)")
 
 
-class ProgressBar:
-    """A rich progress bar on stderr: runs done, in flight, failed, and the time left."""
-
-    def __init__(self, total: int, description: str, enabled: bool):
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("in flight {task.fields[flight]}, failed {task.fields[failed]}"),
-                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                                 console=Console(stderr=True), disable=not enabled)
-        self.task = self.progress.add_task(description, total=total, flight=0, failed=0)
-        self.flight = self.failed = 0
-
-    def started(self, spec) -> None:
-        self.flight += 1
-        self.progress.update(self.task, flight=self.flight)
-
-    def finished(self, record: dict) -> None:
-        self.flight -= 1
-        self.failed += record.get("status") == "failed"
-        self.progress.update(self.task, advance=1, flight=self.flight, failed=self.failed,
-                             description=record["key"])
-
-
 @experiment_app.command("run")
 def run(
     sweep: Annotated[str, typer.Option(
         "--sweep", help="What to sweep: n (sample size), D (ambient dimension, d0 fixed) or d0 (latent "
-        "dimension). Every configuration is also trained on infinite data (its floor).")],
+        "dimension). Every configuration is also trained on infinite data (its floor).", metavar="n|D|d0")],
     quick: Annotated[bool, typer.Option("--quick", help="Small models, fewer draws: --profile quick.")] = False,
     profile: Annotated[str | None, typer.Option("--profile", help="default (the documented sweeps), quick (a "
-                                                "smoke test, minutes) or tiny (seconds; numbers meaningless).",
-                                                show_default=False)] = None,
-    seeds: Annotated[int | None, typer.Option("--seeds", help="Seeds per point (default 5; 3 with --quick).",
-                                              show_default=False)] = None,
-    values: Annotated[str | None, typer.Option("--values", help="Swept values, e.g. 16,256,4096 (default: the "
-                                               "sweep's own).", show_default=False)] = None,
+                                                "smoke test, minutes) or tiny (seconds; numbers meaningless) "
+                                                "[default: default; quick with --quick]",
+                                                metavar="default|quick|tiny", show_default=False)] = None,
+    seeds: Annotated[int | None, typer.Option("--seeds", help="Seeds per point [default: 5; 3 with --quick].",
+                                              metavar="NUM", show_default=False)] = None,
+    values: Annotated[str | None, typer.Option("--values", help="Swept values, e.g. 16,256,4096 [default: the "
+                                               "sweep's own].", metavar="LIST", show_default=False)] = None,
     weighting: Annotated[str, typer.Option("--weighting", help="DSM loss weight gamma(t): none (Thm 3.2's "
-                                           "estimator, the default) or sigma.")] = "none",
+                                           "estimator) or sigma.", metavar="none|sigma")] = "none",
     times: Annotated[str, typer.Option("--times", help="How t is drawn: log (log-uniform with importance "
-                                       "weights, the same objective; the default) or uniform.")] = "log",
+                                       "weights, the same objective) or uniform.", metavar="log|uniform")] = "log",
     out: Annotated[pathlib.Path | None, typer.Option("--out", help="Directory for results.jsonl and runs/ "
-                                                     "(default: ditrates-experiments/<sweep>-<profile>).",
-                                                     show_default=False)] = None,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda[:i].")] = "auto",
+                                                     "[default: ditrates-experiments/<sweep>-<profile>].",
+                                                     metavar="DIR", show_default=False)] = None,
+    device: Annotated[str, typer.Option("--device", help="Where to train.", metavar="auto|cpu|cuda[:i]")] = "auto",
     executor: Annotated[str, typer.Option("--executor", help="local (processes on this machine) or ray (tasks "
-                                          "on a Ray cluster; pip install 'ditrates[scale]').")] = "local",
-    jobs: Annotated[int | None, typer.Option("--jobs", help="Runs at once (local default: one per CPU core, 1 "
-                                             "on a GPU; ray default: the cluster's CPUs).", show_default=False)] = None,
+                                          "on a Ray cluster; pip install 'ditrates[scale]').",
+                                          metavar="local|ray")] = "local",
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Runs at once [default: local, one per CPU core "
+                                             "(1 on a GPU); ray, the cluster's CPUs].", metavar="NUM",
+                                             show_default=False)] = None,
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="Join this Ray cluster (e.g. "
-                                                    "ray://head:10001 or auto); default: start a local Ray.",
-                                                    show_default=False)] = None,
+                                                    "ray://head:10001 or auto) [default: start a local Ray].",
+                                                    metavar="ADDRESS", show_default=False)] = None,
     finish_running: Annotated[bool, typer.Option("--finish-running", help="On a first interrupt, let the runs "
                                                  "in flight finish (default: stop them).")] = False,
     json_: JsonOpt = False,
@@ -166,10 +135,9 @@ def run(
         where = (f"{ex.jobs} at once on {dev} ({ex.threads} thread(s) each)" if executor == "local"
                  else f"on Ray ({ray_address or 'local'})")
         o.note(f"{sweep}-sweep: {len(specs)} runs, {len(specs) - pending} already in {st.results}; {where}")
-        bar = ProgressBar(pending, f"{sweep}-sweep", sys.stderr.isatty() or bool(os.environ.get("DITRATES_PROGRESS")))
         start = time.perf_counter()
         try:
-            with bar.progress:
+            with o.progress(pending, f"{sweep}-sweep", runs=True) as bar:
                 outcome = sweeping.run_sweep(specs, st, ex, events=bar, finish_running=finish_running)
         except sweeping.StopNow:
             done = {r["key"] for r in st.read().records if r.get("status", "ok") == "ok"}
@@ -187,8 +155,8 @@ def run(
 def report(
     directory: Annotated[pathlib.Path, typer.Argument(metavar="DIR", help="A directory written by 'ditrates "
                                                       "experiment run'.")],
-    plot: Annotated[pathlib.Path | None, typer.Option("--plot", help="Write log-log plots to FILE.png.",
-                                                      metavar="FILE.png")] = None,
+    plot: Annotated[pathlib.Path | None, typer.Option(
+        "--plot", help="Write log-log plots to FILE.png [default: no plot].", metavar="FILE.png")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Measured errors beside the bounds of the same parameters, excess over the infinite-data floor, fits.

@@ -7,6 +7,7 @@ import math
 import pathlib
 
 from ditrates.cli.output import Output
+from ditrates.formatting import json_safe
 
 SCORE = ("score_error", "score_error_orthogonal", "subspace_error")
 SAMPLES = ("tv_lower", "log_density_gap", "mmd", "frechet", "cluster_scale", "covariance_error")
@@ -55,7 +56,6 @@ def _value(p) -> str:
 
 def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plot) -> None:
     from ditrates.experiments.report import BY_KEY
-    from ditrates.experiments.store import json_safe
 
     if o.mode == "json":
         o.json(json_safe({"dir": str(directory), "notes": notes, "curves": [_curve_json(c, BY_KEY) for c in rep.curves],
@@ -149,7 +149,6 @@ def _bound_json(ev):
 
 
 def render_run(o: Output, outcome, out: pathlib.Path, sweep: str, seconds: float) -> None:
-    from ditrates.experiments.store import json_safe
 
     if o.mode == "json":
         o.json(json_safe({"out": str(out), "sweep": sweep, "runs": outcome.new, "failed": outcome.failed,

@@ -11,18 +11,24 @@ application turns into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
 import sys
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -56,14 +62,20 @@ def _console(stderr: bool = False, plain: bool = False):
 MODES = ("human", "json", "latex", "csv")
 
 
+SHORT = 16
+"""A column whose cells are all at most this long holds values: they are never wrapped."""
+
+
 def column_widths(columns: Sequence[Sequence[str]], width: int, cap: int = 24) -> list[int]:
     """Content widths for table columns sharing ``width`` characters.
 
-    A column needs its longest word (at most ``cap``: a formula stays whole, a name is never split) and
-    wants its longest cell; the first column holds names and gets its longest cell. What is left after the
-    needs is shared max-min fairly: short columns get all they want, the long ones (prose) share the rest
-    equally and wrap. When the needs do not fit, the longest words are folded; only when even that fails is
-    the table wider than ``width`` (a cell is never cropped).
+    A column (header first, then its cells) needs its longest word (at most ``cap``: a formula stays whole,
+    a name is never split), or, if the table has room, its longest cell when every cell is a short value
+    (``2.64 ± 0.21``: at most :data:`SHORT` characters), and wants its longest cell; the first column holds
+    names and gets its longest cell. What is left after the needs is shared max-min fairly: short columns get
+    all they want, the long ones (prose) share the rest equally and wrap. When the needs do not fit, the
+    longest words are folded; only when even that fails is the table wider than ``width`` (a cell is never
+    cropped).
 
     >>> column_widths([["result", "score-estimation"], ["note", "VACUOUS: > 1 (a total-variation distance)"]], 32)
     [16, 16]
@@ -71,11 +83,17 @@ def column_widths(columns: Sequence[Sequence[str]], width: int, cap: int = 24) -
     [16, 8]
     >>> column_widths([["a", "bb"], ["cc dd"], ["e " * 20], ["f " * 30]], 40)
     [2, 5, 17, 16]
+    >>> column_widths([["n", "32"], ["score error", "2.64 ± 0.21"], ["note", "a b c d e f g h i j k l m"]], 20)
+    [2, 11, 7]
     """
     want = [max((len(x) for x in c), default=0) for c in columns]
     need = [want[0]] + [min(cap, max((len(w) for x in c for w in x.split()), default=0)) for c in columns[1:]]
     if sum(want) <= width:
         return want
+    whole = [max(n, max((len(x) for x in c[1:]), default=0)) if all(len(x) <= SHORT for x in c[1:]) else n
+             for n, c in zip(need, columns, strict=True)]
+    if sum(whole) < width:  # values whole if they fit, else they wrap between words too
+        need = whole
     if sum(need) >= width:  # fold the longest words, down to 4 characters, before going wider than ``width``
         while cap > 4 and sum(need) > width:
             cap -= 1
@@ -175,19 +193,43 @@ class Output:
         """A remark for people (stderr, so that it never mixes with data)."""
         self.err.print(text, style="dim", markup=False, soft_wrap=True)
 
-    @contextlib.contextmanager
-    def progress(self, total: int, description: str) -> Iterator:
-        """A rich progress bar on stderr; yields ``advance(n=1, description=None)``."""
+    def progress(self, total: int, description: str, runs: bool = False) -> ProgressBar:
+        """A progress bar on stderr (a context manager; see :class:`ProgressBar`)."""
+        return ProgressBar(self.err, total, description, runs)
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=self.err, transient=False, disable=not self.err.is_terminal and
-                      not os.environ.get("DITRATES_PROGRESS")) as bar:
-            task = bar.add_task(description, total=total)
 
-            def advance(n: int = 1, description: str | None = None) -> None:
-                bar.update(task, advance=n, **({"description": description} if description else {}))
+class ProgressBar:
+    """A rich progress bar on stderr: done of total, time elapsed and left; with ``runs``, also the runs in
+    flight and failed (the ``started``/``finished`` events of a sweep). Shown on a terminal, or when
+    ``DITRATES_PROGRESS`` is set."""
 
-            yield advance
+    def __init__(self, console: Console, total: int, description: str, runs: bool = False):
+        counts = [TextColumn("in flight {task.fields[flight]}, failed {task.fields[failed]}")] if runs else []
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *counts,
+                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=console,
+                                 disable=not console.is_terminal and not os.environ.get("DITRATES_PROGRESS"))
+        self.task = self.progress.add_task(description, total=total, flight=0, failed=0)
+        self.flight = self.failed = 0
+
+    def __enter__(self) -> ProgressBar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def advance(self, n: int = 1, description: str | None = None) -> None:
+        self.progress.update(self.task, advance=n, **({"description": description} if description else {}))
+
+    def started(self, spec=None) -> None:
+        self.flight += 1
+        self.progress.update(self.task, flight=self.flight)
+
+    def finished(self, record: dict) -> None:
+        self.flight -= 1
+        self.failed += record.get("status") == "failed"
+        self.progress.update(self.task, flight=self.flight, failed=self.failed)
+        self.advance(description=record["key"])
 
 
 STDOUT = "-"

@@ -31,27 +31,12 @@ import tempfile
 from collections.abc import Iterator
 
 from ditrates.errors import DitratesError
-from ditrates.numerics import to_float_or_none
+from ditrates.formatting import json_safe
 
 RESULTS_FILE = "results.jsonl"
 RUNS_DIR = "runs"
 LOCK_FILE = ".lock"
 PARTIAL = ".partial-"
-
-
-def json_safe(obj):
-    """``obj`` with every float that is not finite in float64 replaced by None (JSON has no inf or nan).
-
-    >>> json_safe({"a": float("nan"), "b": [1.5, float("inf")], "c": (2, "x")})
-    {'a': None, 'b': [1.5, None], 'c': [2, 'x']}
-    """
-    if isinstance(obj, float):
-        return to_float_or_none(obj)
-    if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    return obj
 
 
 @dataclasses.dataclass

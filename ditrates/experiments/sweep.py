@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
 import dataclasses
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -106,8 +109,6 @@ def _die_with_parent() -> None:
     """Make this worker exit when the driver dies, however it dies."""
     parent = os.getppid()
     if sys.platform.startswith("linux"):
-        import ctypes
-
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
@@ -246,8 +247,6 @@ class RayExecutor:
 
     def _reachable(self) -> None:
         """Fail fast on an explicit ``host:port`` nobody listens on (Ray itself retries for minutes)."""
-        import socket
-
         if not self.address or self.address in ("auto", "local"):
             return
         host, _, port = self.address.removeprefix("ray://").rpartition(":")
@@ -259,8 +258,6 @@ class RayExecutor:
 
     def start(self) -> None:
         """Join or start Ray (once)."""
-        import logging
-
         if self.started:
             return
         self.started = True
