@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_number
+from ditrates.powerlaw import fit_power
 from ditrates.registry import get
 
 N_MAX_LOG10 = 12
@@ -121,16 +122,17 @@ def assert_within_bound(measured: float, name: str, **values) -> None:
 
 
 def fitted_exponent(measured_by_n: Mapping[float, float]) -> float:
-    """The least-squares slope of log(measured) against log(n)."""
+    """The least-squares slope of log(measured) against log(n) (:func:`ditrates.powerlaw.fit_power`).
+
+    >>> round(fitted_exponent({10: 1.0, 100: 0.1, 1000: 0.01}), 6)
+    -1.0
+    """
     if len(measured_by_n) < 2:
         raise ValueError("need errors at two or more n")
-    xs = [math.log(n) for n in measured_by_n]
-    ys = [math.log(e) for e in measured_by_n.values()]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    if sxx == 0:
-        raise ValueError("need errors at two or more distinct n")
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    try:
+        return float(fit_power(list(measured_by_n), list(measured_by_n.values()))[0])
+    except ValueError:
+        raise ValueError("need errors at two or more distinct n") from None
 
 
 def assert_rate(measured_by_n: Mapping[float, float], name: str, tolerance: float = 0.05, **values) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ditrates.experiments import fit, plan, report, store
+from ditrates.powerlaw import fit_power
 
 NS = (16, 64, 256, 1024, 4096)
 TRUE_B, TRUE_A, TRUE_C = -0.6, 4.0, 0.2
@@ -76,7 +77,7 @@ def test_a_floor_fit_without_an_excess_is_not_identified():
 
 def test_power_fit_is_the_least_squares_slope():
     x = np.array([4.0, 8, 16])
-    b, la = fit.fit_power(x, 2.0 * x**0.5)
+    b, la = fit_power(x, 2.0 * x**0.5)
     assert (float(b), float(np.exp(la))) == pytest.approx((0.5, 2.0))
 
 
@@ -94,8 +95,8 @@ def test_seed_bootstrap_intervals_cover_the_truth(k):
     sims = 400
     for i in range(sims):
         per_seed = TRUE_A * x**TRUE_B * np.exp(0.3 * rng.standard_normal((k, len(x))))
-        est = float(fit.fit_power(x, per_seed.mean(0))[0])
-        draws = fit.seed_bootstrap(per_seed, lambda m: fit.fit_power(x, m)[0], resamples=300, seed=i)
+        est = float(fit_power(x, per_seed.mean(0))[0])
+        draws = fit.seed_bootstrap(per_seed, lambda m: fit_power(x, m)[0], resamples=300, seed=i)
         lo, hi = fit.t_interval(est, draws, k)
         covered += lo <= TRUE_B <= hi
         half = 1.96 * draws.std()

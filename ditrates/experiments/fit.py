@@ -1,6 +1,7 @@
 r"""Least-squares power laws with seed-bootstrap intervals (numpy only; the one fit of the experiments).
 
-* :func:`fit_power`: ``log y = log A + b log x`` by ordinary least squares (closed form), for many rows at once.
+* :func:`~ditrates.powerlaw.fit_power`: ``log y = log A + b log x`` by ordinary least squares (closed form),
+  for many rows at once (the package's one log-log slope).
 * :func:`fit_power_floor`: ``y = A x^b + c`` by nonlinear least squares in ``log y``, with the floor ``c``
   observed as well: the residuals are ``log y_i - log(A x_i^b + c)`` at each finite ``x_i`` and
   ``log y_inf - log c`` for the infinite-data control. Levenberg-Marquardt on ``(log A, b, log c)``, batched
@@ -40,20 +41,6 @@ def t_quantile(df: int) -> float:
         return T975[df - 1]
     z = 1.959964
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-
-
-def fit_power(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least squares of ``log y = log A + b log x`` along the last axis of ``y``: returns ``(b, log A)``.
-
-    >>> x = np.array([1.0, 10, 100]); b, la = fit_power(x, 3 * x**-0.5)
-    >>> round(float(b), 6), round(float(np.exp(la)), 6)
-    (-0.5, 3.0)
-    """
-    lx = np.log(np.asarray(x, dtype=float))
-    ly = np.log(np.asarray(y, dtype=float))
-    cx = lx - lx.mean()
-    b = (ly - ly.mean(-1, keepdims=True)) @ cx / (cx @ cx)
-    return b, ly.mean(-1) - b * lx.mean()
 
 
 @dataclasses.dataclass(frozen=True)

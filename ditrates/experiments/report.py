@@ -26,8 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ditrates.experiments import bounds
-from ditrates.experiments.fit import B_RANGE, fit_power, fit_power_floor, seed_bootstrap, t_interval
+from ditrates.experiments.fit import B_RANGE, fit_power_floor, seed_bootstrap, t_interval
 from ditrates.experiments.plan import BOUNDS, INFINITE, SWEEPS, curve_key, model_name
+from ditrates.powerlaw import fit_power
 
 RESAMPLES = 1000
 """Seed resamples of each fit's bootstrap."""
