@@ -18,10 +18,8 @@ in force. :func:`figure` adds the baselines of the same quantity (:data:`BASELIN
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ditrates import grid, numerics
@@ -47,13 +45,6 @@ BASELINES = {
 THRESHOLDS = {"criterion": (0.0, "threshold rho = 1 (efficient side below; Alman-Song 2023)"),
               "hardness": (0.0, "threshold rho = 1 (SETH-hard at and above)")}
 """A reference level (log10) for the Section 4 ratios, by kind."""
-MEASURED = {"score-estimation": "score_error", "subspace-recovery": "subspace_error", "tv-recovery": "tv",
-            "orthogonal-variance": "orthogonal_variance"}
-"""Which measurement of ``ditrates experiment run`` each result bounds (as ``experiments.compare.QUANTITIES``)."""
-RUN_PARAMS = ("d0", "d", "D", "T0", "T", "n", "c0")
-"""The parameters a curve takes from the runs of ``--runs DIR`` unless given."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Curve:
     """One result along ``x``: ``log10`` (NaN where a condition fails), where it is valid, where the printed
@@ -187,14 +178,26 @@ def curve(name: str, vs: str, x, fixed: Mapping[str, Any], *, xi_reading: str = 
                  baseline)
 
 
+def shown(names: Sequence[str], vs: str, baselines: bool = True) -> list[str]:
+    """The results a figure draws: ``names`` and, with ``baselines``, theirs (:data:`BASELINES`) along ``vs``.
+
+    >>> shown(["tv-recovery"], "n")
+    ['tv-recovery', 'chen2023-tv', 'oko2023-tv', 'hu2025-latent-tv']
+    """
+    names = list(dict.fromkeys(names))
+    return names + [b for n in names for b in BASELINES.get(n, ())
+                    if baselines and b not in names and vs in get(b).keys]
+
+
 def figure(names: Sequence[str], vs: str, lo: float, hi: float, params: Mapping[str, Any] | None = None, *,
            points: int = 300, xi_reading: str = "auto", baselines: bool = True,
-           runs: Path | None = None) -> Figure:
-    """Every result of ``names`` (and, with ``baselines``, those of :data:`BASELINES`) along ``vs`` from ``lo``
-    to ``hi`` (``points`` geometric steps); ``params`` fixes the other inputs (numbers or numeric strings).
+           measured: Sequence[Measured] = (), run_params: Mapping[str, Any] | None = None,
+           run_notes: Sequence[str] = ()) -> Figure:
+    """Every result of :func:`shown` along ``vs`` from ``lo`` to ``hi`` (``points`` geometric steps); ``params``
+    fixes the other inputs (numbers or numeric strings).
 
-    With ``runs`` (a directory of ``ditrates experiment run``), the measured points of the results that bound a
-    measurement are added, and inputs not in ``params`` are taken from the runs (their d0, d, D, T0, T, c0).
+    ``measured`` are points of an experiment to draw beside the bounds, and ``run_params`` the parameters of
+    its runs, taken for the inputs not in ``params`` (see :mod:`ditrates.experiments.overlay`).
     """
     import numpy as np
 
@@ -202,70 +205,20 @@ def figure(names: Sequence[str], vs: str, lo: float, hi: float, params: Mapping[
         raise DitratesError(f"--vs must be one of {', '.join(VS)}, got {vs!r}")
     if points < 2:
         raise DitratesError(f"--points must be at least 2, got {points}")
-    names = list(dict.fromkeys(names))
     for n in names:
         get(n)  # unknown names fail first, with a suggestion
-    params = dict(params or {})
-    measured, notes = (), []
-    if runs is not None:
-        records = load_runs(runs)
-        measured = tuple(m for n in names for m in measured_points(records, n, vs))
-        taken = {k: v for k, v in records[0]["params"].items() if k in RUN_PARAMS and k != vs and k not in params}
-        if "c0" not in params and vs != "c0":
-            taken["c0"] = records[0]["c0"]
+    params, notes = dict(params or {}), list(run_notes)
+    taken = {k: v for k, v in (run_params or {}).items() if k not in params}
+    if taken:
         params = {**taken, **params}
-        notes.append(f"Parameters of the runs in {runs}: " + ", ".join(f"{k} = {format_number(v)}"
-                                                                   for k, v in taken.items()) + ".")
+        notes.append("Parameters of the runs: " + ", ".join(f"{k} = {format_number(v)}" for k, v in taken.items())
+                     + ".")
     fixed, more = _fixed(vs, params, names)
     notes += more
     x = np.geomspace(lo, hi, points)
-    shown = names + [b for n in names for b in BASELINES.get(n, ())
-                     if baselines and b not in names and vs in get(b).keys]
-    curves = tuple(curve(n, vs, x, fixed, xi_reading=xi_reading, baseline=n not in names) for n in shown)
+    names = list(dict.fromkeys(names))
+    curves = tuple(curve(n, vs, x, fixed, xi_reading=xi_reading, baseline=n not in names)
+                   for n in shown(names, vs, baselines))
     kinds = {get(n).kind for n in names}
     reference = next((THRESHOLDS[k] for k in ("criterion", "hardness") if k in kinds), None)
-    return Figure(vs, x, curves, params, xi_reading, tuple(notes), measured, reference)
-
-
-def load_runs(directory: Path) -> list[dict]:
-    """The finished runs of an experiment directory (``DIR/results.jsonl``), without torch."""
-    path = Path(directory) / "results.jsonl"
-    if not path.is_file():
-        raise DitratesError(f"--runs: no {path} (a directory written by 'ditrates experiment run')")
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut by a crash
-    if not records:
-        raise DitratesError(f"--runs: no finished runs in {path}")
-    return records
-
-
-def measured_points(records: Iterable[dict], name: str, vs: str) -> list[Measured]:
-    """The mean over seeds (and its standard error, ``sqrt(s^2/k + mean(se_i^2))`` as the experiment report
-    computes it) of the measurement that ``name`` bounds, for each value of ``vs`` swept in ``records``,
-    one :class:`Measured` per model (learned, oracle, ambient)."""
-    key = MEASURED.get(name)
-    if key is None:
-        return []
-    groups: dict[str, dict[float, list[tuple[float, float]]]] = {}
-    for r in records:
-        m = (r.get("measurements") or {}).get(key) or {}
-        if r.get("params", {}).get(vs) is None or r.get("sweep") != vs or m.get("value") is None:
-            continue
-        by_x = groups.setdefault(r["params"].get("projection", "learned"), {})
-        by_x.setdefault(float(r["params"][vs]), []).append((m["value"], m.get("se") or 0.0))
-    out = []
-    for proj, by_x in sorted(groups.items()):
-        xs = sorted(by_x)
-        means, ses = [], []
-        for x in xs:
-            vals = [v for v, _ in by_x[x]]
-            mean = sum(vals) / len(vals)
-            spread = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1) / len(vals) if len(vals) > 1 else 0.0
-            means.append(mean)
-            ses.append(math.sqrt(spread + sum(s * s for _, s in by_x[x]) / len(vals)))
-        out.append(Measured(name, f"{proj}: measured {key.replace('_', ' ')}", xs, means, ses))
-    return out
+    return Figure(vs, x, curves, params, xi_reading, tuple(notes), tuple(measured), reference)

@@ -95,30 +95,45 @@ def test_bad_requests_name_the_problem():
 
 
 def _runs(tmp_path):
-    base = {"D": 32, "d0": 8, "d": 2, "T0": 0.01, "T": 5.0, "projection": "learned"}
+    """Records as `ditrates experiment run` writes them: two configurations of dit-learned (widths 32 and 64,
+    never to be pooled), mlp-learned, and the ambient baseline (its bound has d0 = D)."""
+    from ditrates.experiments.plan import digest
+
+    base = {"D": 32, "d0": 8, "d": 2, "T0": 0.01, "T": 5.0, "weighting": "none", "times": "log"}
+    models = {("dit", "learned", 32): (0.5, 0.7, 0.2, 0.2), ("dit", "learned", 64): (5.0, 7.0, 2.0, 2.0),
+              ("mlp", "learned", 32): (0.9, 1.1, 0.4, 0.6), ("dit", "ambient", 32): (0.1, 0.1, 0.1, 0.1)}
     lines = []
-    for n, values in {64: (0.5, 0.7), 512: (0.2, 0.2)}.items():
-        for seed, v in enumerate(values):
-            lines.append({"sweep": "n", "value": n, "seed": seed, "c0": 0.5, "params": dict(base, n=n),
-                          "measurements": {"score_error": {"value": v, "se": 0.01}, "tv": None}})
+    for (network, projection, width), values in models.items():
+        for i, (n, seed) in enumerate([(64, 0), (64, 1), (512, 0), (512, 1)]):
+            params = dict(base, n=n, network=network, projection=projection, width=width)
+            lines.append({"key": f"{digest(params)}-{seed}", "status": "ok", "point": digest(params), "sweep": "n",
+                          "profile": "quick", "model": f"{network}-{projection}", "seed": seed, "c0": 0.5,
+                          "params": params, "measurements": {"score_error": {"value": values[i], "se": 0.01}}})
     (tmp_path / "results.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n{cut")
     return tmp_path
 
 
-def test_runs_overlay_measured_means_and_take_the_runs_parameters(tmp_path):
-    fig = curves.figure(["score-estimation", "tv-recovery"], "n", 10, 1e4, {}, points=5, runs=_runs(tmp_path))
-    (m,) = fig.measured
-    assert m.name == "score-estimation" and m.x == [64.0, 512.0]
-    assert m.mean == pytest.approx([0.6, 0.2])
-    assert m.se[0] == pytest.approx(math.sqrt(0.02 / 2 + 0.01**2))  # spread of the seeds + the runs' own
-    assert fig.params["d0"] == 8 and fig.params["T"] == 5.0 and fig.params["c0"] == 0.5
+def test_runs_overlay_one_series_per_configuration_beside_its_own_bound(tmp_path):
+    """Each configuration is its own series (the widths 32 and 64 are not averaged), the mlp's points go beside
+    Chen et al.'s bound, the ambient baseline is left out (its bound has d0 = D), and the bound curves take
+    the runs' parameters."""
+    pytest.importorskip("numpy")
+    from ditrates.experiments.overlay import overlay
 
-
-def test_the_measured_mapping_matches_the_experiment_report():
-    pytest.importorskip("torch")
-    from ditrates.experiments.compare import QUANTITIES
-
-    assert curves.MEASURED == {q.bound: q.key for q in QUANTITIES if q.bound}
+    names = curves.shown(["score-estimation"], "n")
+    measured, run_params, notes = overlay(_runs(tmp_path), names, "n")
+    by = {(m.name, m.mean[0]): m for m in measured}
+    assert sorted(by) == [("chen2023-score-estimation", 1.0), ("score-estimation", 0.6), ("score-estimation", 6.0)]
+    m = by[("score-estimation", 0.6)]
+    assert m.x == [64.0, 512.0] and m.mean == pytest.approx([0.6, 0.2])
+    assert m.se[0] == pytest.approx(math.sqrt(0.02 / 2))  # the seeds' spread: sd / sqrt(k)
+    assert any("dit-ambient" in n and "left out" in n and "d0 = 32" in n for n in notes)
+    assert any("unreadable" in n for n in notes)  # the line cut by a crash
+    fig = curves.figure(["score-estimation"], "n", 10, 1e4, {"T": 7}, points=5, measured=measured,
+                        run_params=run_params, run_notes=notes)
+    assert fig.params["d0"] == 8 and fig.params["T"] == 7 and fig.params["c0"] == 0.5  # given values win
+    with pytest.raises(ditrates.DitratesError, match="no finished eps-sweep"):
+        overlay(tmp_path, names, "eps")
 
 
 @pytest.mark.parametrize("suffix, magic", [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])

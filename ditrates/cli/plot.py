@@ -83,8 +83,14 @@ def plot_command(
         output, fmt = output_target(output, fmt)
         _need_matplotlib()
     lo, hi = curves.parse_range(range_, vs.value)
+    measured, run_params, run_notes = (), None, ()
+    if runs is not None:
+        from ditrates.experiments.overlay import overlay
+
+        measured, run_params, run_notes = overlay(runs, curves.shown(names, vs.value, baselines), vs.value)
     fig = curves.figure(names, vs.value, lo, hi, with_preset(params, preset), points=points,
-                        xi_reading=xi_reading.value, baselines=baselines, runs=runs)
+                        xi_reading=xi_reading.value, baselines=baselines, measured=measured,
+                        run_params=run_params, run_notes=run_notes)
     if json_:
         Output("json").json({"command": "plot", **fig.to_dict()})
         return

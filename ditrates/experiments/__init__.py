@@ -15,7 +15,8 @@ Sweeps and reports (no torch):
 * :mod:`~ditrates.experiments.plan`: models, profiles, sweeps, run keys; :mod:`~ditrates.experiments.store`:
   atomic records and run directories; :mod:`~ditrates.experiments.sweep`: executors (local, Ray), interrupts.
 * :mod:`~ditrates.experiments.report`, :mod:`~ditrates.experiments.fit`, :mod:`~ditrates.experiments.bounds`:
-  points, floors, fits and verdicts from saved records; :mod:`~ditrates.experiments.plots` (matplotlib).
+  points, floors, fits and verdicts from saved records; :mod:`~ditrates.experiments.plots` (matplotlib);
+  :mod:`~ditrates.experiments.overlay`: the report's points beside the bound curves of ``ditrates plot --runs``.
 * :mod:`~ditrates.experiments.attention`, :mod:`~ditrates.experiments.gradient`,
   :mod:`~ditrates.experiments.norms`: Section 4's attention criteria, measured (``ditrates attention``).
 
