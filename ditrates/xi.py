@@ -151,6 +151,20 @@ def _g(reading, y, ln_n, L, C_K, xp):
     return phi + xp.log(dphi) + 2 * y - LN2
 
 
+def _dg(reading, y, ln_n, L, C_K, xp):
+    """g'(y) = phi' + phi''/phi' + 2 (for Newton steps on arrays)."""
+    _, dphi = _phi(reading, y, ln_n, L, C_K, xp)
+    second = 2 * L * dphi + (0 if reading is Reading.PRINTED else 16 * C_K * L * xp.exp(2 * L * y))
+    return dphi + second / dphi + 2
+
+
+def _dln_xi(reading, y, ln_n, L, C_K, xp):
+    """d ln xi / dy = (e^phi phi' - 2 e^(-2y)) / xi (for Newton steps on arrays)."""
+    phi, dphi = _phi(reading, y, ln_n, L, C_K, xp)
+    ln_xi = xp.logaddexp(xp.logaddexp(phi, -ln_n / 3), -2 * y)
+    return xp.exp(phi - ln_xi) * dphi - 2 * xp.exp(-2 * y - ln_xi)
+
+
 def _namespace(*values):
     """FloatMath for scalars, numpy for arrays (imported only then)."""
     if any(type(v).__module__ == "numpy" and getattr(v, "ndim", 0) > 0 for v in values):
@@ -184,6 +198,10 @@ def _y_edge(L, xp):
         L = mpmath.mpf(L)
         y = mpmath.log(8 * mpmath.log(L) / LN2) / L
         return mpmath.log(8 * (mpmath.log(L) + y) / LN2) / L * (1 + EDGE_MARGIN)
+    if xp is not FloatMath:  # a grid has few distinct L: solve each once
+        distinct, index = xp.unique(L, return_inverse=True)
+        if distinct.size < L.size:
+            return _y_edge(distinct, xp)[index].reshape(L.shape)
     L = L if xp is not FloatMath else float(L)
     y = find_root(lambda y: L * y - xp.log(8 * (xp.log(L) + y) / LN2), 0 * L, side="above", iterations=ITERATIONS)
     return y * (1 + EDGE_MARGIN)
@@ -252,7 +270,8 @@ def minimise(n, L, reading: Reading, C_K=1) -> EpsChoice:
     inner = ~at_lo
     if inner.any():
         y[inner] = find_root(lambda v: _g(reading, v, ln_n[inner], L[inner], C_K, xp), lo[inner],
-                             iterations=ITERATIONS)
+                             iterations=ITERATIONS,
+                             fprime=lambda v: _dg(reading, v, ln_n[inner], L[inner], C_K, xp))
     limit = at_lo & (reading is Reading.PROOF)
     if limit.any():
         y[limit] = _y_near_limit(reading, ln_n[limit], L[limit], C_K, xp)
@@ -275,7 +294,8 @@ def _minimise_scalar(reading, ln_n, L, C_K) -> EpsChoice:
 def _y_near_limit(reading, ln_n, L, C_K, xp):
     """The y at which xi = (1 + slack) xi(eps -> 1), where xi increases in y."""
     ln_target = xp.log1p(BOUNDARY_SLACK) + _ln_xi(reading, 0 * ln_n, ln_n, L, C_K, xp)
-    return find_root(lambda y: _ln_xi(reading, y, ln_n, L, C_K, xp) - ln_target, 0 * ln_n, iterations=ITERATIONS)
+    return find_root(lambda y: _ln_xi(reading, y, ln_n, L, C_K, xp) - ln_target, 0 * ln_n, iterations=ITERATIONS,
+                     fprime=None if xp is FloatMath else lambda y: _dln_xi(reading, y, ln_n, L, C_K, xp))
 
 
 def in_printed_range(eps, L):
