@@ -28,7 +28,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from ditrates import formatting, numerics
+from ditrates import formatting, numerics, roots
 from ditrates.defaults import resolve
 from ditrates.errors import DitratesError
 from ditrates.printing import text
@@ -170,7 +170,7 @@ class _Diff:
             fv = self(v)
             return mpmath.inf if fv is None else (fv - level if up else level - fv)
 
-        lo, hi = numerics.bisect(f, u0, u1, iterations=60)
+        lo, hi = roots.bisect(f, u0, u1, iterations=60)
         return (lo + hi) / 2
 
     def roots(self) -> list[tuple[Any, str]]:

@@ -50,7 +50,7 @@ import sympy
 
 from ditrates.conditions import Condition, rel
 from ditrates.formatting import MP_DPS, format_log10, format_number
-from ditrates.numerics import FloatMath, find_root
+from ditrates.roots import FloatMath, find_root
 from ditrates.symbols import S
 
 THIRD = sympy.Rational(1, 3)

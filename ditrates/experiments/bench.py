@@ -20,7 +20,7 @@ import torch
 
 from ditrates.criteria.cost import PolynomialCost, polynomial_cost
 from ditrates.experiments.attention import precision_ok, sdpa_attention, stated_bound, taylor_attention
-from ditrates.numerics import bisect
+from ditrates.roots import bisect
 
 
 def bounded_inputs(L: int, d: int, B: float, generator: torch.Generator,

@@ -48,7 +48,7 @@ const LS = (() => {
   return { num, val, mul, add, powi, pow, exp, log, sigma, min, max, cmp, close };
 })();
 
-// ditrates.numerics.bisect and find_root (scalar): f increasing, f(lo) <= 0; the bracket doubles from
+// ditrates.roots.bisect and find_root (scalar): f increasing, f(lo) <= 0; the bracket doubles from
 // lo + step until f(hi) > 0, then `iterations` halvings; side "mid", "below" or "above".
 function findRoot(f, lo, iterations, side = "mid", step = 1.0, maxDoublings = 2000) {
   let hi = lo + step, k = 0;
