@@ -157,13 +157,15 @@ def ln_eval(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any], backend: str =
     is 0. Raises :class:`KeyError` naming a symbol without a value.
     """
     be = _backend(backend)
+    expr = sympy.sympify(expr)
     if backend == "mp":
-        with mpmath.workdps(MP_DPS):
-            return _walk(sympy.sympify(expr), values, be)
+        with mpmath.workdps(MP_DPS):  # each value converted once (an integer of 10^5 digits takes ms)
+            values = {k: be.const(values[k]) for k in expr.free_symbols if k in values}
+            return _walk(expr, values, be)
     import numpy as np
 
     with np.errstate(invalid="ignore", over="ignore"):
-        return _walk(sympy.sympify(expr), values, be)
+        return _walk(expr, values, be)
 
 
 def value_eval(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any], backend: str = "mp"):
