@@ -7,6 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
+from test_experiments_measure import Shifted, gen  # noqa: E402  (one definition of each)
+
 from ditrates.experiments import measure  # noqa: E402
 from ditrates.experiments.data import DTYPE, DataSpec, LatentMixture, beta, sigma  # noqa: E402
 from ditrates.experiments.model import Attention, Block, ScoreNet, parameter_count  # noqa: E402
@@ -26,10 +28,6 @@ TIMES = (0.01, 0.1, 1.0, 5.0)
 @pytest.fixture(scope="module")
 def data():
     return LatentMixture(DataSpec(D=6, d0=4, components=3, seed=3))
-
-
-def gen(seed=0):
-    return torch.Generator().manual_seed(seed)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -236,23 +234,6 @@ def test_importance_weights_keep_the_time_average(times):
     t, w = t.double(), w.double()
     for g, integral in ((t**2, (T**3 - T0**3) / 3), (1 / t, math.log(T / T0))):
         assert float((w * g).mean()) == pytest.approx(integral / (T - T0), rel=0.03)
-
-
-class Shifted(torch.nn.Module):
-    """The exact score plus a constant vector c: its squared error is ||c||^2 at every (x, t)."""
-
-    def __init__(self, data, c, W=None):
-        super().__init__()
-        self.data, self.c = data, c
-        self.projection = "oracle" if W is None else "learned"
-        self.W = W
-
-    @property
-    def W_B(self):
-        return self.data.B if self.W is None else self.W
-
-    def forward(self, x, t):
-        return (self.data.score(x.to(DTYPE), t.to(DTYPE)) + self.c).float()
 
 
 @pytest.mark.parametrize("times", ("log", "uniform"))

@@ -154,7 +154,7 @@ def test_the_verdict_sets_the_excess_exponent_beside_the_bounds():
     assert f.bound == "score-estimation" and f.bound_excess == pytest.approx(-1 / 3, abs=1e-6)
     assert f.bound_local is not None and f.bound_local > -1 / 3
     assert "Doubling n multiplies it by" in f.verdict and "n^-0.33" in f.verdict
-    assert "faster than the bound's rate" in f.verdict  # -0.6 against -1/3, with 5 seeds of 10% noise
+    assert "decays faster than the bound" in f.verdict  # -0.6 against -1/3, with 5 seeds of 10% noise
 
 
 def test_nothing_fixed_by_construction_is_fitted_or_judged():

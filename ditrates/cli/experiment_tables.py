@@ -121,7 +121,7 @@ def _steps(p) -> str:
 
 
 def _num(x) -> str:
-    return "-" if x is None else f"{x:.3f}"
+    return "-" if x is None else f"{0.0 if abs(x) < 5e-4 else x:.3f}"  # no "-0.000"
 
 
 def _ci(x, interval) -> str:

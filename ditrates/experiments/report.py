@@ -32,6 +32,8 @@ from ditrates.powerlaw import fit_power
 
 RESAMPLES = 1000
 """Seed resamples of each fit's bootstrap."""
+MAX_HALF_WIDTH = 1.0
+"""An exponent known only to within more than +-1 (a factor of 2 per doubling) is reported as not identified."""
 UNIDENTIFIED_SHARE = 0.25
 """A fit whose exponent is not identified in more than this share of the seed resamples has no interval."""
 
@@ -267,6 +269,8 @@ def fit_n(curve: Curve, q: Quantity) -> Fit | None:
                         f"the 95% interval [{fit.interval[0]:.2f}, {fit.interval[1]:.2f}] leaves the range "
                         f"({B_RANGE[0]:g}, {B_RANGE[1]:g}) of decaying exponents: the seeds do not pin it down")
                     fit.interval = fit.floor_interval = None
+                else:
+                    _too_wide(fit)
     fit.verdict = verdict(fit, q)
     return fit
 
@@ -302,8 +306,17 @@ def fit_x(curve: Curve, q: Quantity, excess: bool) -> Fit | None:
             fit.identified = fit.reason is None
             if fit.identified:
                 fit.interval = t_interval(fit.exponent, draws, len(seeds))
+                _too_wide(fit)
     fit.verdict = verdict(fit, q)
     return fit
+
+
+def _too_wide(fit: Fit) -> None:
+    """Withdraw an interval wider than +-:data:`MAX_HALF_WIDTH`: such an exponent is not identified."""
+    lo, hi = fit.interval
+    if (hi - lo) / 2 > MAX_HALF_WIDTH:
+        fit.identified, fit.interval, fit.floor_interval = False, None, None
+        fit.reason = f"the seeds leave the exponent within +-{(hi - lo) / 2:.2g} of {fit.exponent:.2f}"
 
 
 def _bound_exponents(name: str, p: Point):
@@ -319,8 +332,8 @@ def verdict(f: Fit, q: Quantity) -> str:
         return f"{what}: no exponent to report{shown}: {f.reason}."
     lo, hi = f.interval
     var = "n" if f.sweep == "n" else SWEEPS[f.sweep].key
-    text = f"{what}: {'the excess over the n = inf floor' if f.sweep == 'n' or 'excess' in f.kind else 'it'} " \
-           f"scales like {var}^{f.exponent:.2f} [{lo:.2f}, {hi:.2f}] ({f.seeds} seeds)"
+    subject = "the excess over the n = inf floor" if f.sweep == "n" or "excess" in f.kind else "the error"
+    text = f"{what}: {subject} scales like {var}^{f.exponent:.2f} [{lo:.2f}, {hi:.2f}] ({f.seeds} seeds)"
     if f.left_out:
         text += f"; left out as memorising: {var} = {', '.join(map(str, f.left_out))}"
     if f.sweep == "n":
@@ -329,13 +342,18 @@ def verdict(f: Fit, q: Quantity) -> str:
             text += f"; more data cannot remove the floor {f.floor:.3g}, which the network and its budget set"
     ref = f.bound_excess if f.sweep == "n" else f.bound_local
     if f.bound and ref is not None:
-        text += (f". The bound ({f.bound}) has local exponent {f.bound_local:.2f}" if f.bound_local is not None
-                 else f". The bound ({f.bound})")
+        local = None if f.bound_local is None else (0.0 if abs(f.bound_local) < 5e-3 else f.bound_local)
+        text += f". The bound ({f.bound})" + ("" if local is None else f" has local exponent {local:.2f}")
         if f.sweep == "n" and f.bound_excess is not None and f.bound_excess != f.bound_local:
             text += f", and at fixed eps its part above its own floor decays like n^{f.bound_excess:.2f}"
-        side = ("faster than the bound's rate: the rate is not tight for this network" if hi < ref else
-                "slower than the bound's rate" if lo > ref else "consistent with the bound's rate")
-        text += f": the measured law is {side}"
+        if f.sweep == "n":
+            side = ("decays faster than the bound: the bound's rate is not tight for this network" if hi < ref else
+                    "decays more slowly than the bound" if lo > ref else "is consistent with the bound's rate")
+        else:
+            side = (f"grows faster in {var} than the bound" if lo > ref else
+                    f"grows more slowly in {var} than the bound (or falls)" if hi < ref else
+                    f"is consistent with the bound's exponent in {var}")
+        text += f": the measured error {side}"
     return text + "."
 
 

@@ -169,14 +169,16 @@ class LocalExecutor:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, args=(child, self.threads), daemon=True,
                                        name="ditrates-sweep-worker")
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # the child must not die of one while it starts
+        worker = _Worker(process, parent)
+        # The child inherits the blocked signals (it must not die of one while it starts), and the driver
+        # records it before a second interrupt can be delivered, so that close() always finds it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         try:
             process.start()
+            self.workers.append(worker)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        child.close()
-        worker = _Worker(process, parent)
-        self.workers.append(worker)
+            child.close()
         return worker
 
     def run(self, todo: list[RunSpec], interrupt: Interrupt, finish_running: bool, deliver) -> None:
