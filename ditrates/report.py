@@ -83,11 +83,11 @@ class Report:
             if ev.vacuous:
                 lines.append(f"{ev.result.name} is vacuous here: {ev.text} exceeds its trivial value "
                              f"({ev.result.trivial.reason}).")
-        lines.append("Hidden constants are 1 and O~ factors (in D, d0, d, Ls, log n) are left out: values are "
-                     "orders of magnitude" + (", with the proofs' explicit factors (--explicit); the 1/eps^2 of "
-                                              "F.15's first term stays hidden, as in the paper's final form."
-                                              if self.explicit else
-                                              "; --explicit multiplies in the factors the proofs make explicit."))
+        lines.append("Hidden constants are 1 and " + (
+            "the factors the proofs make explicit are multiplied in (--explicit); the 1/eps^2 of F.15's first term "
+            "stays hidden, as in the paper's final form: values are orders of magnitude." if self.explicit else
+            "O~ factors (in D, d0, d, Ls, log n) are left out: values are orders of magnitude; --explicit multiplies "
+            "in the factors the proofs make explicit."))
         return lines
 
     def to_dict(self) -> dict:
