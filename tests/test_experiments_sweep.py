@@ -60,6 +60,18 @@ def test_every_parameter_is_in_the_key_and_labels_are_not():
     assert plan.plan("n", quick=True)[0].point != plan.plan("n")[0].point
 
 
+@pytest.mark.parametrize("name", list(plan.SWEEPS))
+def test_a_sweeps_points_form_one_curve_per_network(name):
+    """Points of one sweep and network differ only in the swept value, n and what follows them (components
+    follows d0), so they share one curve; another profile is another curve."""
+    specs = plan.plan(name, seeds=1)
+    for model in plan.SWEEPS[name].models:
+        keys = {plan.curve_key(s.params, name) for s in specs if s.model == model}
+        assert len(keys) == 1, model
+    quick = plan.plan(name, quick=True, seeds=1)
+    assert plan.curve_key(quick[0].params, name) != plan.curve_key(specs[0].params, name)
+
+
 def test_plan_validation():
     with pytest.raises(DitratesError, match="did you mean 'd0'"):
         plan.plan("d00")

@@ -139,9 +139,14 @@ def model_name(params: dict) -> str:
     return f"{params['network']}-{params['projection']}"
 
 
+FOLLOWS = {"d0": ("components",)}
+"""Parameters that a plan derives from a swept one (``components = 2 d0``): they move with it along a curve."""
+
+
 def curve_key(params: dict, sweep: str) -> str:
-    """The key of a curve: the parameters without ``n`` and without the swept one."""
-    drop = {"n", SWEEPS[sweep].key} if sweep in SWEEPS else {"n"}
+    """The key of a curve: the parameters without ``n``, the swept one and those that follow it."""
+    key = SWEEPS[sweep].key if sweep in SWEEPS else "n"
+    drop = {"n", key, *FOLLOWS.get(key, ())}
     return digest({k: v for k, v in params.items() if k not in drop})
 
 

@@ -2,8 +2,9 @@
 
 Over ``n``: the score error with its infinite-data floor (a band of +-1 standard error) and the fitted
 ``A n^b + c``; the excess over the floor with the fitted ``A n^b`` and the bound's slope above its own floor;
-the latent TV lower bound and the exact log-density gap. Over ``D`` and ``d0``: the score error and its excess
-over the floor of the same value, the TV lower bound, and ``lambda_max`` off the support beside ``sigma(T0)``.
+the latent TV lower bound and the exact log-density gap. Over ``D`` and ``d0``: the score error with the floor
+of each value (dotted, hollow squares) and its excess over it, the TV lower bound, and ``lambda_max`` off the
+support beside ``sigma(T0)`` (or the log-density gap).
 Measured means carry +-1 standard error bars (seed spread); memorising points are drawn hollow.
 """
 
@@ -81,6 +82,11 @@ def _curve(ax, c, q: str, kind: str, label_profile: bool) -> None:
             ax.errorbar([pts[i].x for i in idx], [ys[i] for i in idx], yerr=[es[i] for i in idx], color=color,
                         marker="o", ms=4, capsize=2, lw=0 if hollow else 1, mfc="none" if hollow else color,
                         label=f"{name}{' (memorising)' if hollow else ''}")
+    floors = [(x, f) for x, f in sorted(c.floors.items(), key=lambda kv: kv[0] or 0) if x is not None
+              and f.mean(q) is not None and (f.mean(q) > 0 or q == "log_density_gap")]
+    if kind == "error" and c.sweep != "n" and floors:
+        ax.errorbar([x for x, _ in floors], [f.mean(q) for _, f in floors], yerr=[f.se(q) or 0 for _, f in floors],
+                    color=color, marker="s", ms=3, mfc="none", capsize=2, lw=0.8, ls=":", label=f"{name}: n = inf")
     if kind == "error" and c.sweep == "n" and None in c.floors and c.floors[None].mean(q) is not None:
         f = c.floors[None]
         lo, hi = f.mean(q) - (f.se(q) or 0), f.mean(q) + (f.se(q) or 0)
