@@ -69,6 +69,15 @@ class Reading(str, enum.Enum):
     PRINTED = "printed"
     PROOF = "proof"
 
+    @property
+    def title(self) -> str:
+        """What the reading is, in a few words.
+
+        >>> Reading.PROOF.title
+        "the proof's form of xi (App. F.2)"
+        """
+        return "Def. 3.4 as printed" if self is Reading.PRINTED else "the proof's form of xi (App. F.2)"
+
 
 AUTO = "auto"
 CHOICES = (AUTO, Reading.PRINTED.value, Reading.PROOF.value)
@@ -233,7 +242,7 @@ class EpsChoice:
 
     def describe(self, L) -> str:
         """Why this eps: the reason shown beside ``eps = auto`` (scalars)."""
-        form = "Def. 3.4 as printed" if self.reading is Reading.PRINTED else "the proof's form of xi (App. F.2)"
+        form = Reading(self.reading).title
         e = format_number(self.eps)
         if self.where == "interior":
             return f"auto = {e} (minimises xi, {form})"

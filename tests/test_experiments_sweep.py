@@ -296,6 +296,11 @@ def test_tiny_sweep_through_the_command_line_and_its_report(tmp_path):
     assert [p["n"] for p in doc["curves"][0]["points"]] == [16, 32]
     assert [p["n"] for p in doc["curves"][0]["floors"]] == ["inf"]
     assert doc["curves"][1]["points"][0]["bounds"]["score_error"]["result"] == "chen2023-score-estimation"
+    dit = doc["curves"][0]["points"][0]["bounds"]["score_error"]  # Thm 3.2's bound says which xi and eps it took
+    assert dit["xi_reading"] in ("printed", "proof") and 0 < dit["eps"] < 1
+    assert doc["curves"][1]["points"][0]["bounds"]["score_error"]["xi_reading"] is None
     assert png.read_bytes()[:4] == b"\x89PNG"
     human = runner_.invoke(app, ["experiment", "report", str(out)], env={"COLUMNS": "300"})  # headers whole
     assert human.exit_code == 0 and "excess over n = inf" in human.stdout and "exponent [95%]" in human.stdout
+    assert "hidden constants 1" in human.stdout and ("the proof's form of xi" in human.stdout
+                                                     or "Def. 3.4 as printed" in human.stdout)

@@ -43,6 +43,24 @@ def _bound(p, q) -> str:
     return ev.text + (" (vacuous)" if ev.vacuous else "")
 
 
+def bound_convention(ev) -> str:
+    """The line that says how a bound column was evaluated: hidden constants, ``eps`` and the reading of xi.
+
+    >>> import ditrates
+    >>> ev = ditrates.get("score-estimation").evaluate(d0=8, d=2, n=512, T0=0.01, T=5)
+    >>> bound_convention(ev)  # doctest: +ELLIPSIS
+    "; bound: score-estimation (Theorem 3.2), hidden constants 1, eps = auto at each row's parameters, the proof's form of xi (App. F.2)"
+    >>> bound_convention(None)
+    ''
+    """
+    if ev is None:
+        return ""
+    eps = ev.resolved.values.get("eps")
+    reading = "" if ev.reading is None else f", {ev.reading.title}"
+    return (f"; bound: {ev.result.name} ({ev.result.source}), hidden constants 1"
+            + ("" if eps is None else ", eps = auto at each row's parameters") + reading)
+
+
 def _memo(p) -> str:
     r = p.memorisation_ratio
     if r is None:
@@ -64,7 +82,7 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
                           "plot": None if plot is None else str(plot)}))
         return
     for c in rep.curves:
-        rows = [*c.points, *sorted(c.floors.values(), key=lambda p: str(p.x))]
+        rows = [*c.points, *sorted(c.floors.values(), key=lambda p: (p.x is not None, p.x or 0))]
         if not rows:
             continue
         first = rows[0]
@@ -81,7 +99,8 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
                   "floor" if r.n == "inf" else _excess(r, c.floor(r), "score_error"),
                   _cell(r, "score_error_orthogonal"), _cell(r, "subspace_error"), _bound(r, BY_KEY["subspace_error"])]
                  for r in rows], title=title,
-                caption="train/held-out: training excess over held-out excess (below 1: memorising, left out of fits)",
+                caption="train/held-out: training excess over held-out excess (below 1: memorising, left out of fits)"
+                        + bound_convention(first.bound(BY_KEY["score_error"])),
                 justify=["right"] * (9 + len(heads)))
         o.table([*heads, "TV lower bound", "TV bound", "log-density gap", "MMD^2", "Frechet", "cluster spread",
                  "cov. error", "lambda_max off support", "sigma(T0)"],
@@ -145,7 +164,9 @@ def _curve_json(c, by_key) -> dict:
 def _bound_json(ev):
     if ev is None:
         return None
-    return {"result": ev.result.name, "value": ev.value, "log10": float(ev.log10), "vacuous": ev.vacuous}
+    eps = ev.resolved.values.get("eps")
+    return {"result": ev.result.name, "value": ev.value, "log10": float(ev.log10), "vacuous": ev.vacuous,
+            "eps": None if eps is None else float(eps), "xi_reading": None if ev.reading is None else ev.reading.value}
 
 
 def render_run(o: Output, outcome, out: pathlib.Path, sweep: str, seconds: float) -> None:
