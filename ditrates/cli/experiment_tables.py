@@ -48,8 +48,9 @@ def bound_convention(ev) -> str:
 
     >>> import ditrates
     >>> ev = ditrates.get("score-estimation").evaluate(d0=8, d=2, n=512, T0=0.01, T=5)
-    >>> bound_convention(ev)  # doctest: +ELLIPSIS
-    "; bound: score-estimation (Theorem 3.2), hidden constants 1, eps = auto at each row's parameters, the proof's form of xi (App. F.2)"
+    >>> print(bound_convention(ev)[2:])  # doctest: +NORMALIZE_WHITESPACE
+    bound: score-estimation (Theorem 3.2), hidden constants 1, eps = auto at each row's parameters,
+    the proof's form of xi (App. F.2)
     >>> bound_convention(None)
     ''
     """
