@@ -22,15 +22,17 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 """As an installed user runs it: bytecode cached (without it every run recompiles every module)."""
 
 
-def wall(cmd: list[str], repeat: int) -> float:
-    """Median wall time of a command (after one warm-up run)."""
-    subprocess.run(cmd, check=True, capture_output=True, env=ENV)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=ENV)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def walls(cmds: list[list[str]], repeat: int) -> list[float]:
+    """Median wall time of each command, the commands run in turn (after one warm-up round), so that a drift of
+    the machine's speed during the run reaches every command alike."""
+    times: list[list[float]] = [[] for _ in cmds]
+    for round_ in range(repeat + 1):
+        for cmd, ts in zip(cmds, times, strict=True):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, env=ENV)
+            if round_:
+                ts.append(time.perf_counter() - t)
+    return [statistics.median(ts) for ts in times]
 
 
 def grid(auto_eps: bool, points: int = 10**6) -> float:
@@ -50,12 +52,11 @@ def grid(auto_eps: bool, points: int = 10**6) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
     exe = shutil.which("ditrates") or sys.exit("ditrates is not on PATH: pip install -e .")
-    t_sympy = wall([sys.executable, "-c", "import sympy"], args.repeat)
-    t_bound = wall([exe, "bound", "--d0", "16", "--n", "1e5"], args.repeat)
-    t_python = wall([sys.executable, "-c", "pass"], args.repeat)
+    t_python, t_sympy, t_bound = walls([[sys.executable, "-c", "pass"], [sys.executable, "-c", "import sympy"],
+                                        [exe, "bound", "--d0", "16", "--n", "1e5"]], args.repeat)
     print(f"python -c pass              {t_python * 1e3:7.1f} ms")
     print(f"python -c 'import sympy'    {t_sympy * 1e3:7.1f} ms")
     print(f"ditrates bound --d0 16 ...  {t_bound * 1e3:7.1f} ms")
