@@ -44,12 +44,12 @@ DOC_COLUMNS = "120"
 """The width of the command outputs shown in the docs and the README (as in a pipe)."""
 
 
-def _cli(args: list[str]) -> str:
+def _cli(args: list[str], cwd: Path | None = None) -> str:
     """The output of a ditrates command as a user sees it in a pipe: run as a process (the docs sit above the
     command line in the layers, and do not import it), no colour, :data:`DOC_COLUMNS` wide."""
     env = dict(os.environ, NO_COLOR="1", COLUMNS=DOC_COLUMNS)
     res = subprocess.run([sys.executable, "-m", "ditrates", *args], capture_output=True, text=True, env=env,
-                         timeout=600)
+                         timeout=600, cwd=cwd)
     if res.returncode != 0:
         raise RuntimeError(f"ditrates {' '.join(args)} failed: {res.stderr}")
     return "\n".join(line.rstrip() for line in res.stdout.splitlines())
@@ -227,20 +227,29 @@ def elided(shown: str) -> bool:
                for line in shown.splitlines())
 
 
-def refresh_readme(path: Path) -> None:
-    """Rewrite the output of every README block ``$ ditrates ...`` shown in full (not :func:`elided`) with
-    what the command prints now; ``tests/test_docs.py`` fails while one is stale."""
-    def current(m: re.Match) -> str:
+MARKDOWN_BLOCK = re.compile(r"<!-- \$ ditrates (.*?) -->\n(.*?)<!-- end -->", re.S)
+"""A docs block that is a command's whole Markdown output (``--markdown``): groups (arguments, output)."""
+
+
+def refresh(path: Path, cwd: Path) -> None:
+    """Rewrite the output of every block of ``path`` that shows a command: each ``$ ditrates ...`` console block
+    shown in full (not :func:`elided`) and each :data:`MARKDOWN_BLOCK`, with what the command, run in ``cwd``,
+    prints now; ``tests/test_docs.py`` fails while one is stale."""
+    def console(m: re.Match) -> str:
         if elided(m.group(2)):
             return m.group(0)
-        return f"```console\n$ ditrates {m.group(1)}\n{_cli(shlex.split(m.group(1)))}\n```"
+        return f"```console\n$ ditrates {m.group(1)}\n{_cli(shlex.split(m.group(1)), cwd)}\n```"
 
-    path.write_text(README_BLOCK.sub(current, path.read_text()))
+    def markdown(m: re.Match) -> str:
+        return f"<!-- $ ditrates {m.group(1)} -->\n{_cli(shlex.split(m.group(1)), cwd)}\n<!-- end -->"
+
+    path.write_text(MARKDOWN_BLOCK.sub(markdown, README_BLOCK.sub(console, path.read_text())))
 
 
 if __name__ == "__main__":
     root = Path(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.getcwd(), "docs"))
     for p in write(root):
         print(p)
-    refresh_readme(root.parent / "README.md")
-    print(root.parent / "README.md")
+    for p in (root.parent / "README.md", root / "experiments.md"):
+        refresh(p, root.parent)
+        print(p)

@@ -37,3 +37,20 @@ def test_readme_commands_run_and_their_shown_output_is_current():
             printed = [line.rstrip() for line in res.stdout.rstrip("\n").splitlines()]
             assert printed == shown.rstrip("\n").splitlines(), f"README output of `ditrates {cmd}` is stale: " \
                                                                  "python -m ditrates.docgen docs"
+
+
+def test_the_experiment_reports_in_the_docs_are_what_the_committed_records_give(monkeypatch):
+    """docs/experiments.md shows `ditrates experiment report docs/runs/<sweep> --markdown` whole, from the records
+    committed beside it: a change of the report, of the bounds it sets beside the measurements, or of a record
+    makes the shown tables stale."""
+    import shlex
+
+    blocks = docgen.MARKDOWN_BLOCK.findall((ROOT / "docs" / "experiments.md").read_text())
+    assert {cmd.split()[2] for cmd, _ in blocks} >= {"docs/runs/n", "docs/runs/D", "docs/runs/d0"}
+    monkeypatch.chdir(ROOT)
+    for cmd, shown in blocks:
+        res = runner.invoke(app, shlex.split(cmd))
+        assert res.exit_code == 0, (cmd, res.output)
+        printed = [line.rstrip() for line in res.stdout.rstrip("\n").splitlines()]
+        assert printed == shown.rstrip("\n").splitlines(), f"docs/experiments.md: `ditrates {cmd}` is stale: " \
+                                                             "python -m ditrates.docgen docs"

@@ -167,9 +167,9 @@ def with_params(keys: Sequence[str]) -> Callable:
     return decorate
 
 
-def output_mode(json_: bool, latex_: bool = False, csv_: bool = False) -> str:
-    """The output mode from the --json, --latex and --csv flags (at most one)."""
-    chosen = [m for m, on in (("json", json_), ("latex", latex_), ("csv", csv_)) if on]
+def output_mode(json_: bool, latex_: bool = False, csv_: bool = False, markdown: bool = False) -> str:
+    """The output mode from the --json, --latex, --csv and --markdown flags (at most one)."""
+    chosen = [m for m, on in (("json", json_), ("latex", latex_), ("csv", csv_), ("markdown", markdown)) if on]
     if len(chosen) > 1:
         raise DitratesError("choose one of " + " and ".join(f"--{m}" for m in chosen))
     return chosen[0] if chosen else "human"
@@ -178,6 +178,7 @@ def output_mode(json_: bool, latex_: bool = False, csv_: bool = False) -> str:
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (with schema_version).")]
 LatexOpt = Annotated[bool, typer.Option("--latex", help="A LaTeX table on stdout (for papers; booktabs, tabularx).")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="The main table as CSV on stdout.")]
+MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Tables and text as Markdown on stdout (for docs).")]
 ExplicitOpt = Annotated[bool, typer.Option(
     "--explicit", help="Multiply in the factors hidden by O~ that the proofs make explicit.")]
 class XiReading(str, enum.Enum):

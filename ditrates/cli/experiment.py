@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
+from ditrates.cli.app import EPILOG, Group, JsonOpt, MarkdownOpt, app, output_mode
 from ditrates.cli.experiment_tables import render_report, render_run
 from ditrates.cli.output import Output
 from ditrates.errors import DitratesError
@@ -158,6 +158,7 @@ def report(
     plot: Annotated[pathlib.Path | None, typer.Option(
         "--plot", help="Write log-log plots to FILE.png [default: no plot].", metavar="FILE.png")] = None,
     json_: JsonOpt = False,
+    markdown: MarkdownOpt = False,
 ) -> None:
     """Measured errors beside the bounds of the same parameters, excess over the infinite-data floor, fits.
 
@@ -170,7 +171,7 @@ def report(
     from ditrates.experiments import report as reporting
     from ditrates.experiments import store
 
-    o = Output(output_mode(json_))
+    o = Output(output_mode(json_, markdown=markdown))
     if plot is not None:
         if plot.suffix.lower() != ".png":
             raise DitratesError(f"--plot expects a .png file name, got {plot}")

@@ -59,7 +59,7 @@ def _console(stderr: bool = False, plain: bool = False):
                    highlight=False, width=_width(tty), soft_wrap=False, emoji=False)
 
 
-MODES = ("human", "json", "latex", "csv")
+MODES = ("human", "json", "latex", "csv", "markdown")
 
 
 SHORT = 16
@@ -109,11 +109,32 @@ def column_widths(columns: Sequence[Sequence[str]], width: int, cap: int = 24) -
     return widths
 
 
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
+                   justify: Sequence[str] | None = None) -> str:
+    """A GitHub table (with its title as a bold line above it), right-justified columns aligned right.
+
+    >>> print(markdown_table(["n", "error"], [[16, "1 | 2"]], "t", ["right", "left"]))
+    **t**
+    <BLANKLINE>
+    | n | error |
+    |---:|---|
+    | 16 | 1 \\| 2 |
+    <BLANKLINE>
+    """
+    def row(cells) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    rule = "|" + "|".join("---:" if justify and justify[i] == "right" else "---" for i in range(len(columns))) + "|"
+    head = [f"**{title}**", ""] if title else []
+    return "\n".join([*head, row(columns), rule, *(row(r) for r in rows), ""])
+
+
 class Output:
-    """Renders a command's data in the mode the user asked for (``human``, ``json``, ``latex`` or ``csv``).
+    """Renders a command's data in the mode the user asked for (``human``, ``json``, ``latex``, ``csv`` or
+    ``markdown``).
 
     In ``csv`` mode only the tables marked ``primary`` are written (one CSV table, header first); lines for
-    people are left out.
+    people are left out. In ``markdown`` mode tables are GitHub tables and lines are paragraphs (for docs).
     """
 
     def __init__(self, mode: str = "human"):
@@ -147,6 +168,12 @@ class Output:
                 writer.writerow(columns)
                 writer.writerows([[str(x) for x in r] for r in rows])
             return
+        if self.mode == "markdown":
+            sys.stdout.write(markdown_table(columns, rows, title, justify) + "\n")
+            if caption:
+                self.line(caption)
+                self.line()
+            return
 
         t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left", pad_edge=False,
                   title_style="bold", show_header=header)
@@ -173,6 +200,9 @@ class Output:
         kept (two more spaces on continuation lines)."""
         if self.mode == "csv":
             return
+        if self.mode == "markdown":
+            sys.stdout.write(text + "\n")
+            return
 
         indent = " " * (len(text) - len(text.lstrip(" ")))
         lines = textwrap.wrap(text, width=self.out.width, initial_indent="", subsequent_indent=indent + "  ",
@@ -190,7 +220,11 @@ class Output:
 
     # -- messages (stderr) ---------------------------------------------------------------------------
     def note(self, text: str) -> None:
-        """A remark for people (stderr, so that it never mixes with data)."""
+        """A remark for people (stderr, so that it never mixes with data; in Markdown, which is for people, an
+        italic paragraph)."""
+        if self.mode == "markdown":
+            sys.stdout.write(f"*{text}*\n\n")
+            return
         self.err.print(text, style="dim", markup=False, soft_wrap=True)
 
     def progress(self, total: int, description: str, runs: bool = False) -> ProgressBar:
