@@ -98,6 +98,37 @@ def format_log10(log10, digits: int = 4) -> str:
     return f"10^({shown[:-2] if shown.endswith('.0') else shown})"
 
 
+def is_array(x) -> bool:
+    """Whether ``x`` is a numpy array with at least one axis (a grid), as opposed to a scalar: the one test every
+    module that takes scalars and arrays alike uses (numpy is not imported to answer it).
+
+    >>> is_array(0.5), is_array(mpmath.mpf(2))
+    (False, False)
+    """
+    return type(x).__module__ == "numpy" and getattr(x, "ndim", 0) > 0
+
+
+def format_edge(x, *, upper: bool = True, digits: int = 4, inside=None) -> str:
+    """An edge of a range to ``digits`` significant digits, never outside it: the nearest such number where
+    ``inside`` (a test of a number against the range) accepts it, else rounded inwards (an upper edge down, a lower
+    edge up), so that the number shown, typed back, lies inside the range.
+
+    >>> format_edge(mpmath.mpf("0.445772")), format_edge(mpmath.mpf("0.445772"), upper=False)
+    ('0.4457', '0.4458')
+    >>> format_edge(mpmath.mpf("0.2499999999997"), inside=lambda e: e <= mpmath.mpf("0.25"))
+    '0.25'
+    """
+    x = mpmath.mpf(x)
+    if x == 0 or not mpmath.isfinite(x):
+        return format_number(x, digits)
+    nearest = format_number(x, digits)
+    if inside is not None and " " not in nearest and inside(parse_number(nearest)):
+        return nearest
+    scale = mpmath.power(10, mpmath.floor(mpmath.log10(abs(x))) - digits + 1)
+    inward = (mpmath.floor if upper else mpmath.ceil)(x / scale) * scale
+    return format_number(inward, digits)
+
+
 def to_float_or_none(x) -> float | None:
     """``float(x)`` if it is finite in float64, else ``None`` (never inf or nan)."""
     try:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import mpmath
 
-from ditrates import formatting, report
+from ditrates import formatting, report, xi
 from ditrates.errors import DitratesError, RunError
 from ditrates.printing import latex
 from ditrates.registry import GROUPS, get
@@ -40,12 +40,13 @@ CITATION = "Hu et al.\\ 2024"
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 
 
-def formula(result: Result, explicit: bool = False) -> str:
-    """The result as one LaTeX formula: its quantity, relation and order (or exact expression)."""
+def formula(result: Result, explicit: bool = False, reading=None) -> str:
+    """The result as one LaTeX formula: its quantity, relation and order (or exact expression, in ``reading`` of xi
+    for a result built on it)."""
     if result.order.big_o:
         rhs = result.order.latex()
     else:
-        rhs = latex(result.displayed_expr(explicit))
+        rhs = latex(result.displayed_expr(explicit, reading))
     return f"{result.quantity} {result.relation} {rhs}"
 
 
@@ -77,10 +78,9 @@ def block(result: Result, explicit: bool = False) -> str:
         r"\end{equation}",
     ]
     tail = []
-    if result.conditions:
-        conds = ", ".join(f"${c.latex()}$" + (f" ({c.reading} reading only)" if c.reading else "")
-                          for c in result.conditions)
-        tail.append(f"Conditions: {conds}.")
+    conds = result.conditions + (xi.RANGES if result.forms else ())
+    if conds:
+        tail.append("Conditions: " + ", ".join(f"${c.latex()}${tex_escape(xi.only(c))}" for c in conds) + ".")
     if result.order.big_o:
         hides = f" ($\\tilde{{O}}$ hides {tex_escape(result.order.hides)})" if result.order.hides else ""
         shown = [(f" with the {k} reading of $\\xi$" if k else "", result.displayed_expr(explicit, k))
@@ -155,14 +155,15 @@ def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:value
         if not row.ok:
             cond = (tex_escape(row.condition.label) if row.condition is not None and row.condition.label else
                     f"${row.condition.latex()}$" if row.condition is not None else "a condition")
-            lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & -- & not evaluated: {cond} fails \\\\")
+            lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source_for(row.reading))} & -- & not evaluated: "
+                         f"{cond} fails \\\\")
             continue
-        note = ""
+        note = "".join(f"; \\textsc{{outside}} {tex_escape(c.text())}" for c in row.outside)
         if row.vacuous:
-            note = f"; \\textsc{{vacuous}} ($>{_num(mpmath.exp(row.trivial_ln))}$)"
+            note += f"; \\textsc{{vacuous}} ($>{_num(mpmath.exp(row.trivial_ln))}$)"
         order = r.order_for(row.reading).latex()
-        lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & ${number(row.log10_exact)}$ & ${order}$"
-                     f"{note} \\\\")
+        lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source_for(row.reading))} & "
+                     f"${number(row.log10_exact)}$ & ${order}${note} \\\\")
     lines += [r"\bottomrule", r"\end{tabularx}", ""]
     params: dict = {}
     for ev in evaluations:
@@ -174,9 +175,12 @@ def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:value
     if consts:
         note += " Constants hidden by $O(\\cdot)$ set to " + ", ".join(
             f"${latex(p.symbol)} = {_num(params[p.key])}$" for p in consts) + ": orders of magnitude, not exact values."
-    readings = {ev.reading.value for ev in evaluations if ev.reading is not None}
+    readings = {ev.reading for ev in evaluations if ev.reading is not None}
     if readings:
-        note += f" Reading of $\\xi$: {', '.join(sorted(readings))}."
+        note += " Reading of $\\xi$: " + ", ".join(f"{r.value} ({tex_escape(r.title)})" for r in readings) + "."
+    if any(ev.outside for ev in evaluations):
+        note += (" \\textsc{outside}: evaluated past a range that a step of the proof needs; the proof does not "
+                 "back that value.")
     lines += [r"\par\smallskip\footnotesize " + note, r"\end{table}"]
     return "\n".join(lines)
 

@@ -8,8 +8,8 @@ span more than :data:`DOUBLE_LOG_SPAN` decades the y-axis turns symmetric-logari
 
 Drawn: each result (solid) and its baselines (dashed); the trivial value of a bound (dotted grey, e.g. a
 total variation of 1: above it the bound is vacuous, and that part of the curve is faded); the range of x
-where the printed reading of xi is in force (shaded); failed conditions as gaps; measured points of an
-experiment with one standard error.
+where a curve is evaluated past a range of its derivation (shaded, with --outside-range); failed conditions as
+gaps; measured points of an experiment with one standard error.
 
 >>> import io
 >>> from ditrates.curves import figure
@@ -73,12 +73,12 @@ def draw(fig: Figure, out: str | IO[bytes], fmt: str | None = None, title: str |
                     label=f"trivial value of {c.name} ({c.trivial_reason}); faded above: vacuous")
     if fig.reference is not None:
         ax.axhline(fig.reference[0], color="grey", ls=":", lw=1.2, label=fig.reference[1])
-    printed = [c.printed for c in fig.curves if c.printed is not None]
-    if printed:
-        mask = np.logical_or.reduce(printed)
+    outside = [c.outside for c in fig.curves if c.outside is not None]
+    if outside:
+        mask = np.logical_or.reduce(outside)
         if mask.any():
-            ax.fill_between(fig.x, 0, 1, where=mask, transform=ax.get_xaxis_transform(), color="tab:green",
-                            alpha=0.10, lw=0, label="xi as printed in force (Def. 3.4, eps <= eps_max(L))")
+            ax.fill_between(fig.x, 0, 1, where=mask, transform=ax.get_xaxis_transform(), color="tab:red",
+                            alpha=0.10, lw=0, label="outside a range of the derivation (--outside-range): not backed")
     for j, m in enumerate(fig.measured):
         y, se = np.asarray(m.mean), np.asarray(m.se)
         lo = np.log10(y) - np.log10(np.maximum(y - se, y * 1e-3))

@@ -145,7 +145,7 @@ def keys_of(result_names) -> tuple[str, ...]:
     """The parameters the named results depend on, in the paper's order, hidden constants left out.
 
     >>> keys_of(names("statistical"))
-    ('d0', 'd', 'L', 'D', 'n', 'eps', 't', 'T0', 'T', 'mu', 'c0', 'Ls')
+    ('d0', 'd', 'L', 'D', 'n', 'eps', 't', 'T0', 'T', 'mu', 'c0', 'Ls', 'L_h', 'C_h')
     """
     used = {k for n in result_names for k in get(n).keys}
     return tuple(k for k, p in PARAMS.items() if k in used and not p.hidden_constant)

@@ -9,6 +9,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ditrates.formatting import is_array
+
 
 class FloatMath:
     """The few numpy functions that vectorised code uses, for Python floats: the command line's scalar path
@@ -31,10 +33,6 @@ class FloatMath:
         return m if m == math.inf else m + math.log1p(math.exp(min(a, b) - m))
 
 
-def _elementwise(x) -> bool:
-    return type(x).__module__ == "numpy" and getattr(x, "ndim", 0) > 0
-
-
 def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float = 0.0):
     """Find ``x`` in ``[lo, hi]`` with ``f(x) = 0`` for ``f`` increasing, ``f(lo) <= 0 <= f(hi)``.
 
@@ -50,7 +48,7 @@ def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float
     for _ in range(iterations):
         mid = (lo + hi) / 2
         neg = f(mid) <= 0
-        if _elementwise(neg):
+        if is_array(neg):
             import numpy as np  # vectorised callers have numpy loaded already
 
             if np.all((mid == lo) | (mid == hi) | (hi - lo <= tol)):  # every bracket holds adjacent numbers
@@ -72,8 +70,8 @@ def find_root(f: Callable[[Any], Any], lo, *, step: float = 1.0, iterations: int
 
     ``side`` picks what is returned: ``"mid"`` the midpoint of the final bracket, ``"below"`` its end with
     ``f <= 0``, ``"above"`` its end with ``f > 0``. Raises :class:`ArithmeticError` if no sign change is found.
-    With ``fprime`` (numpy arrays), Newton steps kept inside the bracket replace the halvings
-    (:func:`_newton_in_bracket`): the same root in a few steps instead of about sixty.
+    With ``fprime``, Newton steps kept inside the bracket replace the halvings (:func:`_newton_in_bracket`): the
+    same root in a few steps instead of about sixty.
 
     >>> round(find_root(lambda x: x**3 - 1000, 0.0), 9)
     10.0
@@ -81,7 +79,7 @@ def find_root(f: Callable[[Any], Any], lo, *, step: float = 1.0, iterations: int
     hi = lo + step
     for _ in range(max_doublings):
         short = f(hi) <= 0
-        if _elementwise(short):
+        if is_array(short):
             if not short.any():
                 break
             import numpy as np  # vectorised callers have numpy loaded already
@@ -93,22 +91,42 @@ def find_root(f: Callable[[Any], Any], lo, *, step: float = 1.0, iterations: int
             break
     else:
         raise ArithmeticError("find_root: no sign change found")
-    if fprime is not None and _elementwise(hi):
+    if fprime is not None:
         return _newton_in_bracket(f, fprime, lo, hi, iterations)
     lo, hi = bisect(f, lo, hi, iterations=iterations)
     return {"mid": (lo + hi) / 2, "below": lo, "above": hi}[side]
 
 
 def _newton_in_bracket(f, fprime, lo, hi, iterations: int):
-    """Safeguarded Newton on arrays: each step ``x - f/f'`` is taken where it falls strictly inside the bracket
-    ``f(lo) <= 0 < f(hi)`` (which every evaluation narrows), else the bracket is halved; an element whose step
-    moves it by less than 1e-11 relative stays (f is at its rounding noise there); stops when no element moves.
+    """Safeguarded Newton, for floats and arrays alike: each step ``x - f/f'`` is taken where it falls strictly
+    inside the bracket ``f(lo) <= 0 < f(hi)`` (which every evaluation narrows), else the bracket is halved; an
+    element whose step moves it by less than 1e-11 relative, with a finite derivative, stays (f is at its
+    rounding noise there); stops when no element moves.
 
     >>> import numpy as np
     >>> x = find_root(lambda x: x**3 - np.array([8.0, 1000.0]), np.zeros(2), fprime=lambda x: 3 * x**2)
     >>> x.tolist()
     [2.0, 10.0]
+    >>> round(find_root(lambda x: x**3 - 27.0, 0.0, fprime=lambda x: 3 * x**2), 12)
+    3.0
     """
+    if not is_array(hi):
+        x = lo
+        for _ in range(iterations):
+            fx = f(x)
+            lo, hi = (x, hi) if fx <= 0 else (lo, x)
+            fp = fprime(x)
+            if fx == 0:
+                break
+            step = x - fx / fp if fp != 0 and math.isfinite(fp) else math.nan
+            new = step if lo < step < hi else (lo + hi) / 2
+            converged = abs(step - x) <= 1e-11 * abs(x)
+            if new == x:
+                break
+            x = new
+            if converged:
+                break
+        return x
     import numpy as np  # vectorised callers have numpy loaded already
 
     x = lo
@@ -117,10 +135,39 @@ def _newton_in_bracket(f, fprime, lo, hi, iterations: int):
         neg = fx <= 0
         lo, hi = np.where(neg, x, lo), np.where(neg, hi, x)
         with np.errstate(all="ignore"):
-            step = x - fx / fprime(x)
-        done = (fx == 0) | (np.abs(step - x) <= 1e-11 * np.abs(x))  # converged: f is at its rounding noise
+            fp = fprime(x)
+            step = x - fx / fp
+        done = (fx == 0) | ((np.abs(step - x) <= 1e-11 * np.abs(x)) & np.isfinite(fp))
         new = np.where(done, x, np.where((step > lo) & (step < hi), step, (lo + hi) / 2))
         if np.all(new == x):
             break
         x = new
     return x
+
+
+GOLDEN = (math.sqrt(5) - 1) / 2
+
+
+def golden_min(f: Callable[[Any], Any], lo, hi, *, iterations: int = 100):
+    """The minimiser of a unimodal ``f`` on ``[lo, hi]`` by golden-section search (each step keeps the part of the
+    bracket that holds the smaller of two interior values), returned once ``iterations`` steps are done or the
+    bracket stops shrinking.
+
+    >>> round(golden_min(lambda x: (x - 2) ** 2, 0.0, 5.0), 8)
+    2.0
+    """
+    a, b = lo, hi
+    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(iterations):
+        if fc <= fd:
+            b, d, fd = d, c, fc
+            c = b - GOLDEN * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + GOLDEN * (b - a)
+            fd = f(d)
+        if not a < c < d < b:
+            break
+    return (a + b) / 2

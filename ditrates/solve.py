@@ -17,9 +17,9 @@ beyond, ``exact`` is False and the integer is accurate to about 30 digits). Wher
 the range (a bound that falls and rises again), ``interval`` holds both ends.
 
 >>> import ditrates
->>> sol = ditrates.solve("score-estimation", "n", 100, d0=16)
->>> sol.value, sol.exact, sol.direction
-(..., True, 'smallest')
+>>> sol = ditrates.solve("score-estimation", "n", 100, d0=8)     # eps = auto inside the ranges of Def. 3.4
+>>> len(str(sol.value)), sol.exact, sol.direction
+(654, True, 'smallest')
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class Solution:
 
 
 @numerics.precise
-def solve(result: Result | str, key: str, target, *, within: tuple | None = None, xi_reading: str = "auto",
+def solve(result: Result | str, key: str, target, *, within: tuple | None = None, xi_reading: str = "printed",
           **values) -> Solution:
     """Solve ``bound(key) = target`` for ``key`` over the search range ``within = (lo, hi)`` (default
     :data:`RANGES`; see the module docstring)."""

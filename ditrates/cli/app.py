@@ -6,7 +6,6 @@ condition of a theorem, an unknown name); 1 a failed run (e.g. pdflatex reported
 
 from __future__ import annotations
 
-import enum
 import functools
 import inspect
 import os
@@ -22,6 +21,7 @@ from ditrates import __version__, registry
 from ditrates.defaults import doc
 from ditrates.errors import DitratesError, MissingValue
 from ditrates.symbols import PARAMS, param
+from ditrates.xi import Reading
 
 EPILOG = "Exit codes: 0 ok, 1 a failed run, 2 bad input (one line on stderr)."
 
@@ -181,18 +181,14 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="The main table as CSV on st
 MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Tables and text as Markdown on stdout (for docs).")]
 ExplicitOpt = Annotated[bool, typer.Option(
     "--explicit", help="Multiply in the factors hidden by O~ that the proofs make explicit.")]
-class XiReading(str, enum.Enum):
-    """The readings of xi (ditrates.xi.CHOICES; listed here so that --help does not import sympy)."""
-
-    auto = "auto"
-    printed = "printed"
-    proof = "proof"
-
-
-XiReadingOpt = Annotated[XiReading, typer.Option(
-    "--xi-reading", help="Which form of xi (Def. 3.4): 'printed' as stated (backed by the proof only for eps <= "
-    "eps_max(L)), 'proof' (App. F.2's covering exponent with Thm 3.1's K; every eps), or 'auto', the smaller of "
-    "the two where each holds.")]
+XiReadingOpt = Annotated[Reading, typer.Option(
+    "--xi-reading", help="Which reading of xi (Def. 3.4): 'printed', Definition 3.4 as the paper states it, inside "
+    "the ranges its derivation uses (App. F.2's step, Thm 3.1's construction delta <= 1/2); 'covering-line', a repair "
+    "that is not in the paper (App. F.2's covering line with Thm 3.1's K). 'ditrates show xi' compares them.")]
+OutsideRangeOpt = Annotated[bool, typer.Option(
+    "--outside-range", help="Evaluate past a range that a step of the proof needs (App. F.2's inequality, Thm 3.1's "
+    "construction range, Lemma F.7's hypotheses as printed) instead of failing the row; every such row is marked: "
+    "the proof does not back its number.")]
 PresetOpt = Annotated[str | None, typer.Option(
     "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D; an option given too overrides it, with a "
     "warning); see 'ditrates list --presets' [default: none].", metavar="NAME")]

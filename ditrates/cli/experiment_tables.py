@@ -50,7 +50,7 @@ def bound_convention(ev) -> str:
     >>> ev = ditrates.get("score-estimation").evaluate(d0=8, d=2, n=512, T0=0.01, T=5)
     >>> print(bound_convention(ev)[2:])  # doctest: +NORMALIZE_WHITESPACE
     bound: score-estimation (Theorem 3.2), hidden constants 1, eps = auto at each row's parameters,
-    the proof's form of xi (App. F.2)
+    Def. 3.4 as printed
     >>> bound_convention(None)
     ''
     """

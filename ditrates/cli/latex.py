@@ -10,7 +10,6 @@ from ditrates import latex, report
 from ditrates.cli.app import (
     STAT_KEYS,
     PresetOpt,
-    XiReading,
     XiReadingOpt,
     app,
     complete_result,
@@ -21,6 +20,7 @@ from ditrates.cli.output import output_path, write_output
 from ditrates.errors import DitratesError
 from ditrates.registry import get
 from ditrates.registry import names as all_names
+from ditrates.xi import Reading
 
 OutOpt = Annotated[str | None, typer.Option(
     "-o", "--output", help="Write to this .tex file (- for stdout) [default: stdout].", metavar="FILE")]
@@ -41,7 +41,7 @@ def latex_(
         "results that need a parameter not given (B for the criteria) are left out.")] = False,
     standalone: Annotated[bool, typer.Option("--standalone", help="A complete document for pdflatex.")] = False,
     preset: PresetOpt = None,
-    xi_reading: XiReadingOpt = XiReading.auto,
+    xi_reading: XiReadingOpt = Reading.PRINTED,
     output: OutOpt = None,
 ) -> None:
     """LaTeX for the named results: an equation with \\label{ditrates:NAME}, its conditions and source.

@@ -15,7 +15,6 @@ from ditrates.cli.app import (
     STAT_KEYS,
     JsonOpt,
     PresetOpt,
-    XiReading,
     XiReadingOpt,
     app,
     complete_result,
@@ -24,6 +23,7 @@ from ditrates.cli.app import (
 )
 from ditrates.cli.output import Output, output_path
 from ditrates.errors import DitratesError
+from ditrates.xi import Reading
 
 
 def _need_matplotlib() -> None:
@@ -66,7 +66,7 @@ def plot_command(
     fmt: Annotated[str | None, typer.Option(
         "--format", help="png, svg or pdf [default: from -o; svg for -o -].", metavar="NAME")] = None,
     preset: PresetOpt = None,
-    xi_reading: XiReadingOpt = XiReading.auto,
+    xi_reading: XiReadingOpt = Reading.PRINTED,
     json_: JsonOpt = False,
 ) -> None:
     """Draw log-log curves of results against one parameter, with baselines, vacuity and validity.

@@ -10,7 +10,6 @@ from ditrates.cli.app import (
     STAT_KEYS,
     JsonOpt,
     PresetOpt,
-    XiReading,
     XiReadingOpt,
     app,
     complete_result,
@@ -21,6 +20,7 @@ from ditrates.cli.app import (
 from ditrates.cli.output import Output
 from ditrates.formatting import format_log10, format_number, split_range
 from ditrates.solve import solve as solve_
+from ditrates.xi import Reading
 
 
 @app.command()
@@ -35,7 +35,7 @@ def solve(
         "--range", help="Search range LO:HI of the parameter [default: n 1:1e100000, eps 1e-9:1-1e-9, "
         "dimensions 1:1e9, others 1e-12:1e12].", metavar="LO:HI")] = None,
     preset: PresetOpt = None,
-    xi_reading: XiReadingOpt = XiReading.auto,
+    xi_reading: XiReadingOpt = Reading.PRINTED,
     json_: JsonOpt = False,
 ) -> None:
     """Find where a bound reaches a target: the smallest n (or the extreme value of another parameter).

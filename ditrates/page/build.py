@@ -17,6 +17,7 @@ import html
 from importlib import resources
 from pathlib import Path
 
+from ditrates import xi
 from ditrates._version import __version__
 from ditrates.page import mathml
 from ditrates.page.generate import INPUTS, data_js
@@ -49,12 +50,26 @@ def _formula(r) -> str:
 
 
 def _conditions(r) -> str:
-    if not r.conditions:
+    conds = r.conditions + (xi.RANGES if r.forms else ())
+    if not conds:
         return ""
     items = "".join(f"<li>{_e(c.label) if c.label else mathml.mathml(c.relation)} "
-                    f'<span class="src">({_e(c.source)}{"; xi " + c.reading + " only" if c.reading else ""})'
-                    "</span></li>" for c in r.conditions)
+                    f'<span class="src">({_e(c.source)}; {_e(c.support.value)}{_e(xi.only(c))})'
+                    "</span></li>" for c in conds)
     return f'<p class="sub">Conditions</p><ul class="conds">{items}</ul>'
+
+
+def _readings_table() -> str:
+    """The readings of xi side by side (filled by script at the inputs' numbers): what each rests on."""
+    rows = "".join(
+        f'<tr id="reading-{r.value}"><td><code>{r.value}</code><br>{_e(spec.title)}<ul class="prem">'
+        + "".join(f"<li>{_e(p.statement)} <span class=\"src\">({_e(p.where)}; {_e(p.support.value)})</span></li>"
+                  for p in spec.premises)
+        + '</ul></td><td class="num"></td><td class="num"></td><td class="note"></td></tr>'
+        for r, spec in xi.READINGS.items())
+    return ('<table id="readings"><caption>Readings of xi at these numbers (ditrates show xi)</caption><thead><tr>'
+            "<th>reading and premises</th><th>range</th><th>eps</th><th>xi</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _result_section(name: str) -> str:
@@ -86,6 +101,7 @@ def index_html() -> str:
                    for g in GROUPS.values() for n in g)
     sections = "".join(f"<h2>{GROUP_TITLES[g]}</h2>" + "".join(_result_section(n) for n in ns)
                        for g, ns in GROUPS.items())
+    options = "".join(f'<option{" selected" if r is xi.DEFAULT else ""}>{r.value}</option>' for r in xi.Reading)
     scripts = "".join(f'<script src="{s}"></script>' for s in ("uPlot.iife.min.js", "logspace.js",
                                                                  "ditrates-data.js", "resolve.js", "app.js"))
     return f"""<!DOCTYPE html>
@@ -99,15 +115,16 @@ sympy expressions as the <code>ditrates</code> command line; hidden constants ar
 factors are left out. Empty inputs take the CLI's defaults.</p></header>
 <main><div class="top"><form id="inputs" autocomplete="off"><table class="inputs"><caption>Parameters</caption>
 <tbody>{main}</tbody></table>
-<label class="reading">reading of xi (Def. 3.4) <select id="xi-reading"><option>auto</option><option>printed</option>
-<option>proof</option></select></label><span class="why" id="why-xi_reading"></span>
+<label class="reading">reading of xi (Def. 3.4) <select id="xi-reading">{options}</select></label>
+<label class="reading"><input type="checkbox" id="outside-range"> evaluate past the ranges of the derivation
+(rows marked OUTSIDE)</label>
 <details><summary>hidden constants (default 1)</summary><table class="inputs"><tbody>{hidden}</tbody></table></details>
 </form>
 <div class="out"><p id="error" role="alert" hidden></p><table id="rows"><caption>Bounds</caption><thead><tr>
 <th>result</th><th>source</th><th>bound</th><th>log10</th><th>xi</th><th>note</th></tr></thead><tbody>{rows}</tbody>
-</table></div></div>
+</table>{_readings_table()}</div></div>
 <div class="charts"><figure><div id="chart-n"></div><figcaption>Against n (other inputs as above; T = ln n and
-eps = auto follow n). Dashed: baselines. Shaded: the printed reading of xi in force. Gaps: a condition fails.
+eps = auto follow n). Dashed: baselines. Shaded: evaluated past a range of the derivation. Gaps: a condition fails.
 </figcaption></figure><figure><div id="chart-L"></div><figcaption>Against L, with d held and d0 = d L: the double
 exponential in L.</figcaption></figure></div>
 {sections}</main>
