@@ -17,9 +17,11 @@ beyond, ``exact`` is False and the integer is accurate to about 30 digits). Wher
 the range (a bound that falls and rises again), ``interval`` holds both ends.
 
 >>> import ditrates
->>> sol = ditrates.solve("score-estimation", "n", 100, d0=8)     # eps = auto inside the ranges of Def. 3.4
->>> len(str(sol.value)), sol.exact, sol.direction
-(654, True, 'smallest')
+>>> sol = ditrates.solve("chen2023-score-estimation", "n", 0.5, d0=16)
+>>> sol.value, sol.exact, sol.direction
+(1449, True, 'smallest')
+>>> len(str(ditrates.solve("score-estimation", "n", 100, d0=8).value))  # Def. 3.4 as printed: 645 digits
+645
 """
 
 from __future__ import annotations
