@@ -35,7 +35,7 @@ from ditrates.defaults import resolve
 from ditrates.errors import DitratesError
 from ditrates.printing import text
 from ditrates.registry import get, names, results
-from ditrates.symbols import BY_SYMBOL
+from ditrates.symbols import BY_SYMBOL, PARAMS
 
 LN_N_RANGE = (mpmath.log(3), mpmath.log(10) * formatting.MAX_DECIMAL_EXPONENT)
 GRID_POINTS = 80
@@ -76,7 +76,7 @@ class Crossing:
                 "interval_log10_n": [None if x is None else j(x) for x in self.interval]}
 
 
-def convention(a: str, b: str, explicit: bool, T) -> str:
+def convention(a: str, b: str, explicit: bool, T, held=None) -> str:
     """The convention of a comparison, in words (printed beside every crossing)."""
     if explicit:
         factors = "; ".join(f"{r.name}: " + (", ".join(text(f) for _, f in r.hidden.values() if f != 1) or "none")
@@ -84,8 +84,11 @@ def convention(a: str, b: str, explicit: bool, T) -> str:
         terms = f"every factor the proofs make explicit ({factors})"
     else:
         terms = "O~ forms with polylog(n) and poly(D, d0, d, Ls) factors dropped on both sides"
+    given = {k: v for k, v in (held or {}).items() if k in PARAMS and PARAMS[k].hidden_constant}
+    consts = ("hidden constants " + ", ".join(f"{k} = {v}" for k, v in sorted(given.items())) + ", the others 1"
+              if given else "hidden constants 1")
     return (f"{terms}; T = {formatting.format_number(T)} held for both; eps = auto follows n inside the ranges of xi; "
-            "hidden constants 1")
+            f"{consts}")
 
 
 @numerics.precise
@@ -118,7 +121,8 @@ def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading:
     pair = _Pair(a, b, explicit, xi_reading, values)
     samples = [(u, f) for u, f in pair.base.samples() if f is not None]
     if not samples:
-        return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}"
+        why = "; ".join(c.failure for c in (pair.base.ca, pair.base.cb) if c.failure)
+        return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT} ({why})"
     u_min, f_min = pair.base.closest(samples)
     smaller = a if f_min < 0 else b
     gap = formatting.format_number(mpmath.exp(abs(f_min)))
@@ -138,6 +142,8 @@ class _Curve:
         keep = set(result.keys) | {"d", "L", "d0"}
         self.held = {k: v for k, v in {**held, **(constants or {})}.items() if k in keep}
         self._cache: dict = {}
+        self.failure = ""
+        """The last reason a point could not be evaluated (a failed condition)."""
 
     def __call__(self, u):
         if u not in self._cache:
@@ -145,8 +151,9 @@ class _Curve:
                 res = resolve(dict(self.held, n=mpmath.exp(u)), self.result.keys, strict=False,
                               xi_reading=self.reading)
                 self._cache[u] = self.result.evaluate_at(res, explicit=self.explicit).ln_exact
-            except DitratesError:
+            except DitratesError as e:
                 self._cache[u] = None
+                self.failure = str(e)
         return self._cache[u]
 
 
@@ -247,7 +254,7 @@ class _Pair:
         values.pop("n", None)
         self.held, self.explicit, self.reading = values, explicit, xi_reading
         self.base = self._diff({})
-        self.convention = convention(a, b, explicit, values["T"])
+        self.convention = convention(a, b, explicit, values["T"], values)
         self.shift = mpmath.log(CONSTANT_RANGE[1]) * (len(_multiplicative(self.ra)) + len(_multiplicative(self.rb)))
         multiplicative = {BY_SYMBOL[s].key for r in (self.ra, self.rb) for s in _multiplicative(r)}
         inner = sorted({p.key for r in (self.ra, self.rb) for p in r.symbols if p.hidden_constant} - multiplicative)
