@@ -351,16 +351,27 @@ class _At:
         """The smallest y in the range ``c`` (its edge, moved :data:`EDGE_MARGIN` inside), by bisection to adjacent
         floats; computed on the range's own parameters (a grid along n solves it once)."""
         at = self if self.calc is None else _At(None, self.vals, keys=c.symbols - {S.eps})
-        h = functools.partial(at._value, _range_function(c))
-        zero = 0.0 if not at.np else at.xp.zeros(at.xp.broadcast_shapes(*(v.shape for v in at.vals.values()
-                                                                              if is_array(v))))
-        inside = h(zero) >= 0
         if not at.np:
-            y = zero if inside else find_root(h, zero, iterations=ITERATIONS, side="above")
-        else:
-            y = zero if inside.all() else at.xp.where(inside, zero, find_root(h, zero, iterations=ITERATIONS,
-                                                                              side="above"))
+            return _scalar_edge(c, tuple(sorted(at.vals.items(), key=lambda kv: str(kv[0]))))
+        h = functools.partial(at._value, _range_function(c))
+        zero = at.xp.zeros(at.xp.broadcast_shapes(*(v.shape for v in at.vals.values() if is_array(v))))
+        inside = h(zero) >= 0
+        y = zero if inside.all() else at.xp.where(inside, zero, find_root(h, zero, iterations=ITERATIONS,
+                                                                          side="above"))
         return y * (1 + EDGE_MARGIN)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scalar_edge(c: Condition, items: tuple) -> float:
+    """:meth:`_At.edge` for scalars, remembered (the edge depends only on L, d and C_delta)."""
+    h = functools.partial(value_eval, _range_function(c))
+    vals = dict(items)
+
+    def f(y):
+        return h({**vals, Y: y}, "float")
+
+    y = 0.0 if f(0.0) >= 0 else find_root(f, 0.0, iterations=ITERATIONS, side="above")
+    return y * (1 + EDGE_MARGIN)
 
 
 @functools.cache
@@ -428,7 +439,7 @@ def _y_lo(at: _At, value):
     """The smallest y in every range of the reading, and the range that sets it (scalars)."""
     edges = [(at.edge(c), c) for c in ranges(value)]
     if any(is_array(y) for y, _ in edges):
-        return at.xp.maximum.reduce([y for y, _ in edges]), None
+        return functools.reduce(at.xp.maximum, [y for y, _ in edges]), None
     y, c = max(edges, key=lambda e: e[0])
     return y, (c if y > 0 else None)
 
