@@ -32,7 +32,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from ditrates import formatting, numerics, xi
+from ditrates import formatting, minimiser, numerics, xi
 from ditrates.errors import DomainError, MissingValue
 from ditrates.formatting import is_array
 from ditrates.symbols import PARAMS, S, param
@@ -152,7 +152,7 @@ def _eps_auto(c):
     if not _at_least_2(c.values["L"]):
         raise DomainError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps")
     values = {PARAMS[k].symbol: v for k, v in c.values.items()}
-    choice = xi.minimise(c.reading, values)
+    choice = minimiser.minimise(c.reading, values)
     if is_array(choice.eps):
         return choice.eps, "auto (minimises xi inside the ranges of the reading in force, elementwise)"
     return choice.eps, choice.describe(values)

@@ -21,11 +21,12 @@ from typing import Any
 
 import mpmath
 
-from ditrates import xi
+from ditrates import minimiser, xi
 from ditrates.defaults import Resolved, resolve
 from ditrates.errors import MissingValue
 from ditrates.evaluation import Evaluation, Failure
 from ditrates.formatting import format_log10, format_number, json_number
+from ditrates.ranges import shown_edge
 from ditrates.rates.estimation import dominant_xi_term
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
@@ -70,12 +71,12 @@ class Report:
     @property
     def shown_edge(self) -> str:
         """The edge of the reading's ranges as printed (never outside them)."""
-        return xi.shown_edge(xi.ranges(self.resolved.reading), self.resolved.symbol_values(), self.edge[0])
+        return shown_edge(xi.ranges(self.resolved.reading), self.resolved.symbol_values(), self.edge[0])
 
     @property
     def edge(self):
         """The largest eps inside the ranges of the reading in force, and the range that sets it."""
-        return xi.edge(self.resolved.reading, self.resolved.symbol_values())
+        return minimiser.edge(self.resolved.reading, self.resolved.symbol_values())
 
     def notes(self) -> list[str]:
         """Plain sentences for people: what the numbers rest on and what they say."""
@@ -164,7 +165,7 @@ def _reading_notes(resolved: Resolved, edge, shown: str) -> list[str]:
     if "n" in v and "eps" in v:
         term, share = dominant_xi_term(resolved.symbol_values(), reading)
         lines.append(f"xi is dominated by {term} ({share:.0%} of it).")
-    reach = xi.log10_n_to_reach(1, reading, resolved.symbol_values())
+    reach = minimiser.log10_n_to_reach(1, reading, resolved.symbol_values())
     lines.append(f"xi ({reading.value}) drops to 1, for the best eps in its ranges, from n = {_n_text(reach)}.")
     return lines
 

@@ -28,6 +28,7 @@ from ditrates import xi
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_number
 from ditrates.powerlaw import fit_power
+from ditrates.ranges import edge_of
 from ditrates.registry import get
 from ditrates.symbols import S
 
@@ -113,7 +114,7 @@ def _eps_edge(name: str, v: Mapping, reading: str):
     values = {p.symbol: v.get(p.key, 1) for p in result.symbols if p.key in v or p.hidden_constant}
     d = v.get("d") or v["d0"] // v["L"]
     values.update({S.d: d, S.L: v.get("L") or v["d0"] // d})
-    return min(float(xi.edge_of(ranges, values)), 1 - 1e-9)
+    return min(float(edge_of(ranges, values)), 1 - 1e-9)
 
 
 def valid(name: str, values: Mapping, xi_reading: str = xi.DEFAULT.value) -> bool:

@@ -26,46 +26,28 @@ No reading is chosen by comparing values: the two rest on contradictory K. The s
 ``n^(-1/3) + eps^2``, are the same in every reading, so xi = n^(-1/3) (F + 1) + eps^2 with F the covering term's
 n-free part; every range bounds eps from above (each range's defining function increases in y = ln(1/eps)).
 
-``eps = auto`` minimises xi inside the reading's ranges (:func:`minimise`): with ``y = ln(1/eps)`` and phi the log
-of the covering term, d xi/dy has the sign of ``g(y) = phi + ln phi' + 2y - ln 2``, increasing in y; sympy takes
-every derivative (:func:`calculus`).
+``eps = auto`` minimises xi inside the reading's ranges (:mod:`ditrates.minimiser`); the ranges' edges are in
+:mod:`ditrates.ranges`.
 
->>> round(float(edge(Reading.PRINTED, {S.L: 4, S.d: 4, S.C_delta: 1})[0]), 4)   # min(0.4458, 2^(-2))
-0.25
->>> c = minimise(Reading.PRINTED, {S.n: 10**5, S.L: 4, S.d: 4, S.C_delta: 1})
->>> float(c.eps), c.where, c.binding is CONSTRUCTION_RANGE
-(0.25, 'edge', True)
+>>> [r.value for r in Reading], [c.label for c in ranges("printed")]
+(['printed', 'covering-line'], ['(1/eps)^L >= 8 log2(L/eps)', 'delta = C_delta eps^(2/d) <= 1/2'])
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
-import math
 from collections.abc import Mapping
-from typing import Any
 
-import mpmath
 import sympy
 
 from ditrates.conditions import Condition, Premise, Support, rel
 from ditrates.errors import DomainError
-from ditrates.formatting import MP_DPS, format_edge, format_number, is_array
-from ditrates.numerics import ln_eval, value_eval
-from ditrates.roots import FloatMath, find_root
+from ditrates.formatting import format_number
+from ditrates.ranges import shown_edge
 from ditrates.symbols import S
 
 THIRD = sympy.Rational(1, 3)
-LN2 = math.log(2)
-LN10 = math.log(10)
-BOUNDARY_SLACK = 0.01
-"""Where xi has no minimiser in its range and its infimum is a limit (eps -> 1, not attained: only when a hidden
-constant lifts every range's edge to 1), ``eps = auto`` takes xi within this fraction of the infimum."""
-ITERATIONS = 200
-"""Root-finding steps (float64: enough to reach adjacent floats)."""
-EDGE_MARGIN = 1e-12
-"""A range's edge in y is taken this fraction inside, so that the exact check of the condition accepts it."""
 
 
 class Reading(str, enum.Enum):
@@ -126,14 +108,6 @@ def reading(value) -> Reading:
 F2_SOURCE = "App. F.2 (proof of Thm 3.2), the step 'by (1/eps)^L >= 8 log(L/eps)'"
 CONSTRUCTION_SOURCE = ("Theorem 3.1's construction: Lemma E.4 assumes delta^-1 >= 2, App. E.4 takes delta = "
                        "O(eps^(2/d)) (inferred from App. E.4-E.6)")
-
-
-def shown_edge(conditions, values: Mapping, eps_hi=None) -> str:
-    """The largest eps inside ``conditions`` (ranges) at ``values``, as printed: the nearest 4-digit number if it lies
-    inside every one of them, else rounded down (a number shown here, typed back, is inside)."""
-    if eps_hi is None:
-        eps_hi = edge_of(conditions, values)
-    return format_edge(eps_hi, inside=lambda e: all(c.holds({**values, S.eps: e}) for c in conditions))
 
 
 def _f2_hint(values) -> str:
@@ -256,307 +230,3 @@ def readings_with(c: Condition) -> tuple[Reading, ...]:
     return tuple(r for r, spec in READINGS.items() if c in spec.ranges)
 
 
-# ----------------------------------------------------------------------------------------------------
-# Calculus in y = ln(1/eps), by sympy
-# ----------------------------------------------------------------------------------------------------
-Y = sympy.Symbol("y", real=True)
-"""y = ln(1/eps) >= 0."""
-U = sympy.Symbol("u", real=True)
-"""u = ln n."""
-_AT_Y = {S.eps: sympy.exp(-Y), S.n: sympy.exp(U)}
-
-
-@dataclasses.dataclass(frozen=True)
-class Calculus:
-    """A reading's covering term in y = ln(1/eps) and u = ln n: ``phi`` = its log, ``dphi`` = phi', ``d2phi`` =
-    phi'', and ``lndt`` = ln(-d eps^2/dy), so that d xi/dy has the sign of ``g = phi + ln phi' - lndt``."""
-
-    phi: sympy.Expr
-    dphi: sympy.Expr
-    d2phi: sympy.Expr
-    lndt: sympy.Expr
-    dlndt: sympy.Expr
-
-
-@functools.cache
-def calculus(value) -> Calculus:
-    """The derivatives :func:`minimise` needs, taken by sympy once per reading.
-
-    >>> calculus("printed").dphi
-    2*L*exp(2*L*y)*log(2)
-    """
-    spec = READINGS[reading(value)]
-    phi = sympy.expand_log(sympy.log(spec.first_term.subs(_AT_Y)), force=True)
-    dphi = sympy.factor(sympy.diff(phi, Y))
-    lndt = sympy.expand_log(sympy.log(-sympy.diff(terms(value)[2].subs(_AT_Y), Y)), force=True)
-    return Calculus(phi, dphi, sympy.diff(dphi, Y), lndt, sympy.diff(lndt, Y))
-
-
-class _At:
-    """A reading's calculus at fixed parameters, as functions of y: floats, or numpy arrays broadcast to one shape.
-
-    ``values`` maps symbols to numbers or arrays; ``ln_n`` is u = ln n (None where n is not needed).
-    """
-
-    def __init__(self, value, values: Mapping, ln_n=None, keys=None):
-        self.calc = calculus(value) if value is not None else None
-        if keys is None:
-            keys = {S.L, S.d, S.C_delta}.union(*(e.free_symbols for e in dataclasses.astuple(self.calc)))
-        vals = {k: v for k, v in values.items() if k in keys}
-        if ln_n is not None:
-            vals[U] = ln_n
-        self.np = any(is_array(v) for v in vals.values())
-        self.vals = {k: (v.astype(float) if is_array(v) else float(v)) for k, v in vals.items()}
-        if self.np:
-            import numpy as np  # arrays: numpy is loaded
-
-            self.xp = np
-        else:
-            self.xp = FloatMath
-        self.be = "np" if self.np else "float"
-
-    def subset(self, mask) -> _At:
-        """The same calculus at the elements where ``mask`` is True (arrays broadcast to its shape first)."""
-        out = object.__new__(_At)
-        out.calc, out.np, out.xp, out.be = self.calc, True, self.xp, "np"
-        out.vals = {k: (self.xp.broadcast_to(v, mask.shape)[mask] if is_array(v) else v) for k, v in self.vals.items()}
-        return out
-
-    def _at(self, y):
-        return {**self.vals, Y: y}
-
-    def _value(self, e, y):
-        return value_eval(e, self._at(y), self.be)
-
-    def _ln(self, e, y):
-        return ln_eval(e, self._at(y), self.be)[1]
-
-    def phi(self, y):
-        return self._value(self.calc.phi, y)
-
-    def g(self, y):
-        """d xi/dy has the sign of g, which increases in y."""
-        return self.phi(y) + self._ln(self.calc.dphi, y) - self._value(self.calc.lndt, y)
-
-    def dg(self, y):
-        """g' = phi' + phi''/phi' - lndt' (for Newton steps)."""
-        ln_d1, ln_d2 = self._ln(self.calc.dphi, y), self._ln(self.calc.d2phi, y)
-        return self.xp.exp(ln_d1) + self.xp.exp(ln_d2 - ln_d1) - self._value(self.calc.dlndt, y)
-
-    def ln_xi(self, y):
-        """ln xi = ln(e^phi + n^(-1/3) + eps^2) at eps = e^(-y)."""
-        return self.xp.logaddexp(self.xp.logaddexp(self.phi(y), -self.vals[U] / 3), -2 * y)
-
-    def edge(self, c: Condition):
-        """The smallest y in the range ``c`` (its edge, moved :data:`EDGE_MARGIN` inside), by bisection to adjacent
-        floats; computed on the range's own parameters (a grid along n solves it once)."""
-        at = self if self.calc is None else _At(None, self.vals, keys=c.symbols - {S.eps})
-        if not at.np:
-            return _scalar_edge(c, tuple(sorted(at.vals.items(), key=lambda kv: str(kv[0]))))
-        h = functools.partial(at._value, _range_function(c))
-        zero = at.xp.zeros(at.xp.broadcast_shapes(*(v.shape for v in at.vals.values() if is_array(v))))
-        inside = h(zero) >= 0
-        y = zero if inside.all() else at.xp.where(inside, zero, find_root(h, zero, iterations=ITERATIONS,
-                                                                          side="above"))
-        return y * (1 + EDGE_MARGIN)
-
-
-@functools.lru_cache(maxsize=4096)
-def _scalar_edge(c: Condition, items: tuple) -> float:
-    """:meth:`_At.edge` for scalars, remembered (the edge depends only on L, d and C_delta)."""
-    h = functools.partial(value_eval, _range_function(c))
-    vals = dict(items)
-
-    def f(y):
-        return h({**vals, Y: y}, "float")
-
-    y = 0.0 if f(0.0) >= 0 else find_root(f, 0.0, iterations=ITERATIONS, side="above")
-    return y * (1 + EDGE_MARGIN)
-
-
-@functools.cache
-def _range_function(c: Condition) -> sympy.Expr:
-    """h(y) = ln(larger side) - ln(smaller side) of a range at eps = e^(-y): the range is h >= 0, and h increases
-    in y (every range bounds eps from above)."""
-    r = c.relation
-    big, small = (r.lhs, r.rhs) if isinstance(r, sympy.GreaterThan | sympy.StrictGreaterThan) else (r.rhs, r.lhs)
-    return sympy.expand_log(sympy.log(big.subs(_AT_Y)), force=True) - sympy.expand_log(
-        sympy.log(small.subs(_AT_Y)), force=True)
-
-
-def _eps_of(y):
-    """eps = e^(-y), at the working precision for scalars (near 1, float64 would lose y's last digits)."""
-    if is_array(y):
-        import numpy as np  # arrays: numpy is loaded
-
-        return np.exp(-y)
-    with mpmath.workdps(MP_DPS):
-        return mpmath.exp(-mpmath.mpf(y))
-
-
-def edge(value, values: Mapping) -> tuple[Any, Condition | None]:
-    """The largest eps inside every range of a reading at ``values`` (symbol -> number or array), and the range
-    that sets it (scalars; None for arrays or where no range binds below 1).
-
-    >>> e, c = edge("printed", {S.L: 4, S.d: 2, S.C_delta: 1})
-    >>> round(float(e), 4), c.label                 # 2^(-1) = 0.5 > 0.4458: App. F.2's range binds
-    (0.4458, '(1/eps)^L >= 8 log2(L/eps)')
-    >>> edge("printed", {S.L: 4, S.d: 4, S.C_delta: 1})[0]        # exact where the edge is a short number
-    mpf('0.25')
-    """
-    y, binding = _y_lo(_At(value, values), value)
-    return _snap(_eps_of(y), ranges(value), values), binding
-
-
-def edge_of(conditions, values: Mapping):
-    """The largest eps inside every one of ``conditions`` (ranges that bound eps from above) at ``values``
-    (scalars).
-
-    >>> float(edge_of([CONSTRUCTION_RANGE], {S.d: 4, S.C_delta: 1, S.L: 4}))
-    0.25
-    """
-    at = _At(None, values, keys=set().union(*(c.symbols for c in conditions)) - {S.eps})
-    return _snap(_eps_of(max(at.edge(c) for c in conditions)), conditions, values)
-
-
-SNAP_DIGITS = 12
-"""An edge is shown exactly where rounding it to this many significant digits stays inside every range."""
-
-
-def _snap(eps, conditions, values: Mapping):
-    """eps rounded to :data:`SNAP_DIGITS` digits where that stays inside every condition (an edge of 2^(-2) is
-    0.25, not 0.2499999999997); scalars only, else eps as it is."""
-    if is_array(eps) or eps == 0:
-        return eps
-    with mpmath.workdps(MP_DPS):
-        rounded = mpmath.mpf(mpmath.nstr(eps, SNAP_DIGITS))
-        if rounded >= eps and all(c.holds({**values, S.eps: rounded}) for c in conditions):
-            return rounded
-    return eps
-
-
-def _y_lo(at: _At, value):
-    """The smallest y in every range of the reading, and the range that sets it (scalars)."""
-    edges = [(at.edge(c), c) for c in ranges(value)]
-    if any(is_array(y) for y, _ in edges):
-        return functools.reduce(at.xp.maximum, [y for y, _ in edges]), None
-    y, c = max(edges, key=lambda e: e[0])
-    return y, (c if y > 0 else None)
-
-
-# ----------------------------------------------------------------------------------------------------
-# eps = auto
-# ----------------------------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class EpsChoice:
-    """The eps that minimises xi inside a reading's ranges, where it lies, and ln xi there.
-
-    ``where`` is ``"interior"`` (the stationary point), ``"edge"`` (the edge of the range ``binding``, attained) or
-    ``"limit"`` (no range below 1 and xi decreasing towards eps = 1: eps puts xi within :data:`BOUNDARY_SLACK` of
-    that infimum). For arrays, ``where`` is an array of these strings and ``binding`` is None.
-    """
-
-    eps: Any
-    reading: Reading
-    where: Any
-    ln_xi: Any
-    binding: Condition | None = None
-
-    def describe(self, values: Mapping) -> str:
-        """Why this eps: the reason shown beside ``eps = auto`` (scalars)."""
-        e, title = format_number(self.eps), self.reading.title
-        if self.where == "interior":
-            return f"auto = {e} (minimises xi, {title}, inside its ranges)"
-        if self.where == "edge":
-            return (f"auto = {e}: the edge of the range {self.binding.label} ({self.binding.hint_at(values)}); xi "
-                    "would be smaller at larger eps, where the proof does not back it")
-        return (f"auto = {e}: {title} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within "
-                f"{BOUNDARY_SLACK:.0%} of its infimum")
-
-
-def minimise(value, values: Mapping) -> EpsChoice:
-    """The eps inside the ranges of a reading that minimises xi(n, eps, L) at ``values`` (symbol -> number, or
-    numpy arrays): n, L, d, C_delta and the reading's hidden constants.
-
-    >>> c = minimise("printed", {S.n: 10**5, S.L: 4, S.d: 2, S.C_delta: 1})
-    >>> round(float(c.eps), 4), c.where      # the unconstrained minimiser 0.894 lies outside App. F.2's range
-    (0.4458, 'edge')
-    """
-    value, n = reading(value), values[S.n]
-    if is_array(n):
-        import numpy as np  # arrays: numpy is loaded
-
-        ln_n = np.log(np.asarray(n, dtype=float))
-    else:
-        ln_n = float(mpmath.log(n))
-    at = _At(value, values, ln_n)
-    lo, binding = _y_lo(at, value)
-    if at.np:
-        import numpy as np  # arrays: numpy is loaded
-
-        shape = np.broadcast_shapes(*(np.shape(v) for v in (*at.vals.values(), lo)))
-        return _minimise_arrays(value, at, np.broadcast_to(lo, shape))
-    if at.g(lo) < 0:
-        y, where, binding = find_root(at.g, lo, iterations=ITERATIONS, fprime=at.dg), "interior", None
-    elif binding is not None:
-        y, where = lo, "edge"
-        return EpsChoice(_snap(_eps_of(y), ranges(value), values), value, where, at.ln_xi(y), binding)
-    else:
-        y, where = _y_near_limit(at, lo), "limit"
-    return EpsChoice(_eps_of(y), value, where, at.ln_xi(y), binding)
-
-
-def _minimise_arrays(value, at: _At, lo) -> EpsChoice:
-    np = at.xp
-    at_lo = at.g(lo) >= 0
-    y = np.array(lo, dtype=float)
-    inner = ~at_lo
-    if inner.any():
-        sub = at.subset(inner)
-        y[inner] = find_root(sub.g, lo[inner], iterations=ITERATIONS, fprime=sub.dg)
-    limit = at_lo & (lo == 0)
-    if limit.any():
-        y[limit] = _y_near_limit(at.subset(limit), lo[limit])
-    where = np.where(limit, "limit", np.where(at_lo, "edge", "interior"))
-    return EpsChoice(np.exp(-y), value, where, at.ln_xi(y))
-
-
-def _y_near_limit(at: _At, lo):
-    """The y at which xi = (1 + slack) xi(eps -> 1), where xi increases in y."""
-    ln_target = math.log1p(BOUNDARY_SLACK) + at.ln_xi(lo)
-    return find_root(lambda y: at.ln_xi(y) - ln_target, lo, iterations=ITERATIONS)
-
-
-def log10_n_to_reach(target: float, value, values: Mapping) -> float:
-    """log10 of the smallest n at which xi(n, eps, L), minimised over eps inside the ranges of a reading, is at
-    most ``target`` (scalars: L, d, C_delta and the reading's hidden constants in ``values``); ``inf`` where no n
-    reaches it.
-
-    With y = ln(1/eps) and phi_0 = phi + ln(n)/3 (the covering term's log at n = 1),
-    ``xi <= target  <=>  ln n >= 3 [softplus(phi_0(y)) - ln(target - e^(-2y))]``, so ln n_min is 3 times the
-    minimum over y of that bracket. Its derivative ``sigmoid(phi_0) phi_0' - 2 e^(-2y) / (target - e^(-2y))``
-    increases in y (phi_0 is increasing and convex), so the minimiser is a root, or the lower end of the range.
-
-    >>> round(log10_n_to_reach(1, "printed", {S.L: 4, S.d: 4, S.C_delta: 1}), 1)  # 3 log10(2^(4^8)/(1 - 1/16))
-    59185.0
-    """
-    value, target = reading(value), float(target)
-    at = _At(value, values, 0.0)
-    y_lo, _ = _y_lo(at, value)
-    if target <= 1:
-        y_lo = max(y_lo, -math.log(target) / 2)
-    ln_dphi = functools.partial(at._ln, at.calc.dphi)
-
-    def bracket(y):
-        gap = target - math.exp(-2 * y)
-        return FloatMath.logaddexp(at.phi(y), 0.0) - (math.log(gap) if gap > 0 else -math.inf)
-
-    def slope(y):
-        gap = target - math.exp(-2 * y)
-        if gap <= 0:
-            return -math.inf
-        phi0 = at.phi(y)
-        return FloatMath.exp(phi0 - FloatMath.logaddexp(phi0, 0.0) + ln_dphi(y)) - 2 * math.exp(-2 * y) / gap
-
-    y = y_lo if slope(y_lo) >= 0 else find_root(slope, y_lo, iterations=ITERATIONS)
-    return 3 * bracket(y) / LN10

@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ditrates
-from ditrates import formatting, numerics, xi
+from ditrates import formatting, minimiser, numerics, xi
 from ditrates.defaults import resolve
 from ditrates.errors import Unreachable
 from ditrates.symbols import S
@@ -61,7 +61,7 @@ def near_the_edge(draw, name):
     term 2^((1/eps)^(2L)) stays below 10^30000, so that an n beyond it is within ditrates' range."""
     L = draw(st.integers(2, 4))
     p = draw(params(name, d=2, L=L))
-    edge = xi.edge("printed", {S.L: L, S.d: 2, S.C_delta: 1})[0]
+    edge = minimiser.edge("printed", {S.L: L, S.d: 2, S.C_delta: 1})[0]
     return dict(p, eps=float(edge) * draw(st.floats(0.8, 1)))
 
 
@@ -142,7 +142,7 @@ def test_auto_eps_is_a_true_minimiser_inside_the_ranges(n, L, d, h, reading, C_d
     given_ = {"n": n, "L": L, "d": d, "C_delta": C_delta, "xi_reading": reading.value}
     ev = r.evaluate(**given_)
     eps = ev.resolved.values["eps"]
-    choice = xi.minimise(reading, ev.resolved.symbol_values())
+    choice = minimiser.minimise(reading, ev.resolved.symbol_values())
     assert float(eps) == float(choice.eps)
     at = ev.ln_exact
     assert r.evaluate(**dict(given_, eps=eps * (1 - h))).ln_exact >= at

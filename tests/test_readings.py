@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ditrates
-from ditrates import report, xi
+from ditrates import minimiser, ranges, report, xi
 from ditrates.errors import ConditionError, DomainError
 from ditrates.symbols import S
 
@@ -48,7 +48,8 @@ def f2_edge(L):
 
 @pytest.mark.parametrize("L", [2, 4, 8, 256])
 def test_the_edge_of_app_f2s_range_is_an_independent_root(L):
-    edge, binding = xi.edge("printed", {S.L: L, S.d: 2, S.C_delta: mpmath.mpf("1e-9")})  # construction range lifted
+    lifted = {S.L: L, S.d: 2, S.C_delta: mpmath.mpf("1e-9")}  # the construction range lifted above 1
+    edge, binding = minimiser.edge("printed", lifted)
     assert binding is xi.F2_RANGE
     assert abs(edge - f2_edge(L)) < 1e-10 * f2_edge(L)
     assert f2_holds(edge, L) and not f2_holds(edge * (1 + mpmath.mpf("1e-9")), L)
@@ -57,14 +58,14 @@ def test_the_edge_of_app_f2s_range_is_an_independent_root(L):
 @pytest.mark.parametrize("d", range(1, 17))
 def test_the_construction_range_is_eps_up_to_2_to_the_minus_d_over_2(d):
     """delta = eps^(2/d) <= 1/2 iff eps <= 2^(-d/2): 0.25 at d = 4, 0.0039 at d = 16."""
-    edge = xi.edge_of([xi.CONSTRUCTION_RANGE], {S.d: d, S.C_delta: 1, S.L: 4})
+    edge = ranges.edge_of([xi.CONSTRUCTION_RANGE], {S.d: d, S.C_delta: 1, S.L: 4})
     assert edge == pytest.approx(2.0 ** (-d / 2), rel=1e-11)
     assert construction_holds(edge, d) and not construction_holds(edge * (1 + mpmath.mpf("1e-9")), d)
 
 
 @pytest.mark.parametrize("C_delta", ["0.01", "0.5", "3"])
 def test_c_delta_moves_the_construction_range(C_delta):
-    edge = xi.edge_of([xi.CONSTRUCTION_RANGE], {S.d: 4, S.C_delta: mpmath.mpf(C_delta), S.L: 4})
+    edge = ranges.edge_of([xi.CONSTRUCTION_RANGE], {S.d: 4, S.C_delta: mpmath.mpf(C_delta), S.L: 4})
     assert edge == pytest.approx(min(1.0, float((2 * mpmath.mpf(C_delta)) ** -2)), rel=1e-11)  # eps < 1 anyway
 
 
@@ -118,12 +119,12 @@ def test_no_reading_is_chosen_by_comparing_values(retired):
 def test_every_range_of_every_reading_bounds_eps_from_above():
     """The minimiser assumes each range's h(y) increases in y = ln(1/eps): checked on a grid of L, d, y."""
     for c in xi.RANGES:
-        h = xi._range_function(c)
+        h = ranges.range_function(c)
         for L in (2, 4, 64, 10**6):
             for d in (1, 2, 16):
                 vals = {S.L: L, S.d: d, S.C_delta: 1}
                 ys = [0.01 * 1.3**k for k in range(40)]
-                hs = [float(ditrates.numerics.value_eval(h, {**vals, xi.Y: y})) for y in ys]
+                hs = [float(ditrates.numerics.value_eval(h, {**vals, ranges.Y: y})) for y in ys]
                 assert all(b > a for a, b in zip(hs, hs[1:], strict=False)), (c.label, L, d)
 
 
@@ -240,7 +241,7 @@ def test_the_n_at_which_xi_reaches_1_agrees_with_solve():
     for L, d in ((2, 2), (4, 4)):
         for reading in xi.Reading:
             vals = {S.L: L, S.d: d, S.C_delta: 1, S.C_K: 1}
-            log10_n = xi.log10_n_to_reach(1, reading, vals)
+            log10_n = minimiser.log10_n_to_reach(1, reading, vals)
             if log10_n > 1e5:
                 with pytest.raises(ditrates.Unreachable):
                     ditrates.solve("xi", "n", 1, L=L, d=d, xi_reading=reading.value)

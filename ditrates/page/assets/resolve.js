@@ -1,4 +1,4 @@
-// ditrates page: the CLI's defaults and evaluation (ditrates.defaults.resolve, ditrates.xi.minimise,
+// ditrates page: the CLI's defaults and evaluation (ditrates.defaults.resolve, ditrates.minimiser.minimise,
 // ditrates.report.evaluate) on the generated RESULTS. Formulas come from ditrates-data.js; this file is glue,
 // and its sentences are the Python ones (the browser test compares them).
 "use strict";
@@ -26,7 +26,7 @@ function yLow(reading, v) { // xi._y_lo: the smallest y in every range of the re
   return [y, binding];
 }
 
-function minimise(reading, v) { // xi.minimise (scalars)
+function minimise(reading, v) { // minimiser.minimise (scalars)
   const X = RESULTS.readings[reading];
   const g = (y) => LS.val(X.g(y, v));
   const [lo, binding] = yLow(reading, v);
@@ -40,7 +40,7 @@ function minimise(reading, v) { // xi.minimise (scalars)
   return { eps: valueOfLn(-y), reading, where, binding: bind };
 }
 
-function shownEdge(conds, vals) { // xi.shown_edge with formatting.format_edge: never outside the ranges
+function shownEdge(conds, vals) { // ranges.shown_edge with formatting.format_edge: never outside the ranges
   const v = envOf(vals);
   const y = Math.max(...conds.map((c) => yEdge(c, v)));
   const x = Math.exp(-y), nearest = Fmt.number(valueOf(x));
