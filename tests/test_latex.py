@@ -45,15 +45,20 @@ def test_standalone_output_for_every_result_with_values_compiles(tmp_path):
 @needs_pdflatex
 def test_the_values_table_fits_the_text_width_of_an_article(tmp_path):
     """`ditrates latex --values --d0 16 --n 1e5`, the README's words: no --B asked for, booktabs with a caption
-    and a label, no overfull box, the VACUOUS flags kept and plain numbers (1427, not 1.427 x 10^3)."""
+    and a label, no overfull box, the failed rows and VACUOUS flags kept and plain numbers (1.582, 10^{19727})."""
     res = runner.invoke(app, ["latex", "--values", "--d0", "16", "--n", "1e5"])
     assert res.exit_code == 0, res.stderr
     table = res.stdout[res.stdout.index("\\begin{table}"):]
-    for piece in ("\\toprule", "\\midrule", "\\bottomrule", "\\caption{", "\\label{ditrates:values}", "vacuous"):
+    for piece in ("\\toprule", "\\midrule", "\\bottomrule", "\\caption{", "\\label{ditrates:values}",
+                  "not evaluated", "Reading of $\\xi$: printed"):
         assert piece in table
     assert "10^{0}" not in table and "\\times 10^{1}" not in table
-    assert "& $1427$ &" in table  # xi at d0 = 16, n = 1e5 (proof reading)
+    assert "& $1.582$ &" in table  # score-approximation at eps = 1/4
     assert "not evaluated (no value for B)" in res.stdout
+    past = runner.invoke(app, ["latex", "--values", "--d0", "16", "--n", "1e5", "--outside-range"]).stdout
+    assert "vacuous" in past and "\\textsc{outside}" in past
+    repair = runner.invoke(app, ["latex", "--values", "--d0", "16", "--n", "1e5", "--xi-reading", "covering-line"])
+    assert "Definition 3.4 (covering-line repair)" in repair.stdout or "read as" in repair.stdout
     log = compile_tex(latex.document(table), tmp_path)
     assert "Overfull \\hbox" not in log
 

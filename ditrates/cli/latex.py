@@ -9,6 +9,7 @@ import typer
 from ditrates import latex, report
 from ditrates.cli.app import (
     STAT_KEYS,
+    OutsideRangeOpt,
     PresetOpt,
     XiReadingOpt,
     app,
@@ -42,6 +43,7 @@ def latex_(
     standalone: Annotated[bool, typer.Option("--standalone", help="A complete document for pdflatex.")] = False,
     preset: PresetOpt = None,
     xi_reading: XiReadingOpt = Reading.PRINTED,
+    outside_range: OutsideRangeOpt = False,
     output: OutOpt = None,
 ) -> None:
     """LaTeX for the named results: an equation with \\label{ditrates:NAME}, its conditions and source.
@@ -63,7 +65,7 @@ def latex_(
     parts = [latex.block(r) for r in results]
     if values:
         rep = report.evaluate([r.name for r in results], with_preset(params or {}, preset),
-                              xi_reading=xi_reading.value, missing="skip")
+                              xi_reading=xi_reading.value, outside_range=outside_range, missing="skip")
         parts.append(latex.values_table(rep.rows, caption="Bounds of Hu et al. (NeurIPS 2024) evaluated by ditrates"))
         if rep.skipped:
             left = sorted({k for _, k in rep.skipped})

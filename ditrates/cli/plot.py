@@ -14,6 +14,7 @@ from ditrates import curves, plot
 from ditrates.cli.app import (
     STAT_KEYS,
     JsonOpt,
+    OutsideRangeOpt,
     PresetOpt,
     XiReadingOpt,
     app,
@@ -67,6 +68,7 @@ def plot_command(
         "--format", help="png, svg or pdf [default: from -o; svg for -o -].", metavar="NAME")] = None,
     preset: PresetOpt = None,
     xi_reading: XiReadingOpt = Reading.PRINTED,
+    outside_range: OutsideRangeOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Draw log-log curves of results against one parameter, with baselines, vacuity and validity.
@@ -89,7 +91,7 @@ def plot_command(
 
         measured, run_params, run_notes = overlay(runs, curves.shown(names, vs.value, baselines), vs.value)
     fig = curves.figure(names, vs.value, lo, hi, with_preset(params, preset), points=points,
-                        xi_reading=xi_reading.value, baselines=baselines, measured=measured,
+                        xi_reading=xi_reading.value, outside_range=outside_range, baselines=baselines, measured=measured,
                         run_params=run_params, run_notes=run_notes)
     if json_:
         Output("json").json({"command": "plot", **fig.to_dict()})
