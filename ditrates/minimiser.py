@@ -27,8 +27,8 @@ import sympy
 from ditrates.conditions import Condition
 from ditrates.formatting import format_number, is_array
 from ditrates.numerics import ln_eval, value_eval
-from ditrates.ranges import AT_Y, ITERATIONS, U, Y, edge_y, eps_of, snap
-from ditrates.roots import FloatMath, find_root
+from ditrates.ranges import AT_Y, ITERATIONS, U, Y, backend, edge_y, eps_of, scalar, snap
+from ditrates.roots import FloatMath, MpMath, find_root
 from ditrates.symbols import S
 from ditrates.xi import READINGS, Reading, ranges, reading, terms
 
@@ -77,14 +77,14 @@ class _At:
         if ln_n is not None:
             vals[U] = ln_n
         self.np = any(is_array(v) for v in vals.values())
-        self.vals = {k: (v.astype(float) if is_array(v) else float(v)) for k, v in vals.items()}
+        self.vals = {k: (v.astype(float) if is_array(v) else scalar(v)) for k, v in vals.items()}
+        self.be = backend(self.vals.values())
         if self.np:
             import numpy as np  # arrays: numpy is loaded
 
             self.xp = np
         else:
-            self.xp = FloatMath
-        self.be = "np" if self.np else "float"
+            self.xp = FloatMath if self.be == "float" else MpMath
 
     def subset(self, mask) -> _At:
         """The same calculus at the elements where ``mask`` is True (arrays broadcast to its shape first)."""

@@ -24,7 +24,7 @@ import sympy
 from ditrates.conditions import Condition
 from ditrates.formatting import MP_DPS, format_edge, is_array
 from ditrates.numerics import value_eval
-from ditrates.roots import find_root
+from ditrates.roots import FLOAT_MAX, find_root
 from ditrates.symbols import S
 
 ITERATIONS = 200
@@ -54,7 +54,7 @@ def range_function(c: Condition) -> sympy.Expr:
 def edge_y(c: Condition, values: Mapping):
     """The smallest y in the range ``c`` at ``values`` (its edge, moved :data:`EDGE_MARGIN` inside), by bisection to
     adjacent floats; computed on the range's own parameters (a grid along n solves it once)."""
-    vals = {k: (v.astype(float) if is_array(v) else float(v)) for k, v in values.items() if k in c.symbols - {S.eps}}
+    vals = {k: (v.astype(float) if is_array(v) else scalar(v)) for k, v in values.items() if k in c.symbols - {S.eps}}
     if not any(is_array(v) for v in vals.values()):
         return _scalar_edge(c, tuple(sorted(vals.items(), key=lambda kv: str(kv[0]))))
     import numpy as np  # arrays: numpy is loaded
@@ -70,11 +70,26 @@ def _h(expr, vals, backend, y):
     return value_eval(expr, {**vals, Y: y}, backend)
 
 
+def scalar(v):
+    """A scalar as a float, or as an mpmath number where it is beyond float64 (L = 10^999)."""
+    return float(v) if abs(v) < FLOAT_MAX else mpmath.mpf(v)
+
+
+def backend(values) -> str:
+    """The backend of :func:`ditrates.numerics.ln_eval` for these values: numpy, floats, or mpmath beyond float64."""
+    if any(is_array(v) for v in values):
+        return "np"
+    return "mp" if any(isinstance(v, mpmath.mpf) for v in values) else "float"
+
+
 @functools.lru_cache(maxsize=4096)
-def _scalar_edge(c: Condition, items: tuple) -> float:
+def _scalar_edge(c: Condition, items: tuple):
     """:func:`edge_y` for scalars, remembered (an edge depends only on L, d and the hidden constants)."""
-    h = functools.partial(_h, range_function(c), dict(items), "float")
-    y = 0.0 if h(0.0) >= 0 else find_root(h, 0.0, iterations=ITERATIONS, side="above")
+    vals = dict(items)
+    be = backend(vals.values())
+    h = functools.partial(_h, range_function(c), vals, be)
+    zero = 0.0 if be == "float" else mpmath.mpf(0)
+    y = zero if h(zero) >= 0 else find_root(h, zero, iterations=ITERATIONS, side="above")
     return y * (1 + EDGE_MARGIN)
 
 

@@ -173,7 +173,7 @@ def _reading_notes(resolved: Resolved, edge, shown: str) -> list[str]:
 def _n_text(log10_n: float) -> str:
     if log10_n == float("inf"):
         return "no n (never)"
-    shown = format_log10(mpmath.mpf(log10_n)) if log10_n < 15 else f"10^{log10_n:.1f}"
+    shown = format_log10(mpmath.mpf(log10_n))
     return shown + (" (no practical n)" if log10_n > PRACTICAL_LOG10_N else "")
 
 

@@ -9,6 +9,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
+
 from ditrates.formatting import is_array
 
 
@@ -31,6 +33,27 @@ class FloatMath:
     def logaddexp(a: float, b: float) -> float:
         m = max(a, b)
         return m if m == math.inf else m + math.log1p(math.exp(min(a, b) - m))
+
+
+class MpMath:
+    """The same few functions for mpmath numbers: the scalar path for inputs beyond float64 (L = 10^999).
+
+    >>> MpMath.logaddexp(MpMath.log(2), MpMath.log(3)) == MpMath.log(5)
+    True
+    """
+
+    log = staticmethod(mpmath.log)
+    log1p = staticmethod(mpmath.log1p)
+    exp = staticmethod(mpmath.exp)
+
+    @staticmethod
+    def logaddexp(a, b):
+        m, gap = max(a, b), min(a, b) - max(a, b)
+        return m if mpmath.isinf(m) or gap < -1e4 else m + mpmath.log1p(mpmath.exp(gap))
+
+
+FLOAT_MAX = 1e300
+"""Scalars above this run in mpmath (:class:`MpMath`) rather than floats."""
 
 
 def bisect(f: Callable[[Any], Any], lo, hi, *, iterations: int = 200, tol: float = 0.0):

@@ -91,8 +91,8 @@ def plot_command(
 
         measured, run_params, run_notes = overlay(runs, curves.shown(names, vs.value, baselines), vs.value)
     fig = curves.figure(names, vs.value, lo, hi, with_preset(params, preset), points=points,
-                        xi_reading=xi_reading.value, outside_range=outside_range, baselines=baselines, measured=measured,
-                        run_params=run_params, run_notes=run_notes)
+                        xi_reading=xi_reading.value, outside_range=outside_range, baselines=baselines,
+                        measured=measured, run_params=run_params, run_notes=run_notes)
     if json_:
         Output("json").json({"command": "plot", **fig.to_dict()})
         return
