@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ditrates import report
+from ditrates import report, xi
 from ditrates.cli import app
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_log10, format_number
@@ -65,9 +65,10 @@ def page(tmp_path_factory):
 
 
 SET = """
-const [values, reading] = arguments;
+const [values, reading, outside] = arguments;
 for (const k of RESULTS.inputs) document.getElementById('in-' + k).value = values[k] ?? '';
 document.getElementById('xi-reading').value = reading;
+document.getElementById('outside-range').checked = outside;
 window.ditratesPage.update();
 const rows = {};
 for (const tr of document.querySelectorAll('#rows tbody tr')) {
@@ -76,30 +77,35 @@ for (const tr of document.querySelectorAll('#rows tbody tr')) {
                           note: td[5].textContent, cls: tr.className};
 }
 const shown = {};
-for (const k of [...RESULTS.inputs, 'xi_reading']) {
+for (const k of RESULTS.inputs) {
   const v = document.getElementById('val-' + k), w = document.getElementById('why-' + k);
   shown[k] = {text: v ? v.textContent : null, why: w.textContent};
 }
+const readings = {};
+for (const tr of document.querySelectorAll('#readings tbody tr')) {
+  const td = tr.children;
+  readings[tr.id.slice(8)] = {range: td[1].textContent, eps: td[2].textContent, value: td[3].textContent};
+}
 const error = document.getElementById('error');
-return {rows, shown, error: error.hidden ? '' : error.textContent};
+return {rows, shown, readings, error: error.hidden ? '' : error.textContent};
 """
 
 
-def show(driver, values: dict, reading: str = "auto") -> dict:
-    return driver.execute_script(SET, {k: str(v) for k, v in values.items()}, reading)
+def show(driver, values: dict, reading: str = "printed", outside: bool = False) -> dict:
+    return driver.execute_script(SET, {k: str(v) for k, v in values.items()}, reading, outside)
 
 
 def _text(v) -> str:
     return repr(float(v)) if isinstance(v, float) else str(v)
 
 
-def _expected(values: dict, reading: str):
+def _expected(values: dict, reading: str, outside: bool = False):
     """What the page must show: report.evaluate of each table, with the inputs in the page's order."""
     raw = {k: _text(values[k]) for k in (*INPUTS, *PARAMS) if k in values}
     out = []
     for names in REPORTS:
         try:
-            out.append(report.evaluate(names, raw, xi_reading=reading))
+            out.append(report.evaluate(names, raw, xi_reading=reading, outside_range=outside))
         except DitratesError as e:
             out.append(str(e))
     return raw, out
@@ -121,10 +127,10 @@ def _on_a_boundary(result, resolved) -> bool:
     return False
 
 
-def check(driver, values: dict, reading: str) -> int:
+def check(driver, values: dict, reading: str, outside: bool = False) -> int:
     """Compare every row and every parameter the page shows with Python; returns the number of values compared."""
-    raw, reports = _expected(values, reading)
-    got = show(driver, raw, reading)
+    raw, reports = _expected(values, reading, outside)
+    got = show(driver, raw, reading, outside)
     compared = 0
     for names, rep in zip(REPORTS, reports, strict=True):
         if isinstance(rep, str):
@@ -150,19 +156,18 @@ def check(driver, values: dict, reading: str) -> int:
                 raw, reading, row.result.name, page, expected)
             assert page["text"] == row.text, (raw, row.result.name, page, row.text)
             assert page["reading"] == (row.reading.value if row.reading is not None else "")
-            assert (page["cls"] == "vacuous") == bool(row.vacuous)
+            assert ("vacuous" in page["cls"].split()) == bool(row.vacuous)
+            assert ("outside" in page["cls"].split()) == bool(row.outside)
+            assert all(c.text() in page["note"] for c in row.outside)
             compared += 1
         for k, v in rep.resolved.values.items():
             if k in got["shown"] and got["shown"][k]["text"] is not None:
                 assert got["shown"][k]["text"] == format_number(v), (raw, k, got["shown"][k], v)
                 assert got["shown"][k]["why"] == rep.resolved.reasons.get(k, "given"), (raw, k, got["shown"][k])
-        if "xi_reading" in rep.resolved.reasons and rep is reports[0]:
-            assert got["shown"]["xi_reading"]["why"] == rep.resolved.reasons["xi_reading"]
     return compared
 
 
-READINGS = ("auto", "printed", "proof")
-DRAWS = st.tuples(st.sampled_from(DRAWN), st.sampled_from(READINGS)).flatmap(
+DRAWS = st.tuples(st.sampled_from(DRAWN), st.sampled_from(xi.CHOICES)).flatmap(
     lambda nr: st.tuples(params(nr[0], xi_reading=nr[1]), st.just(nr[1]),
                          st.one_of(st.none(), st.floats(0.01, 5).map(lambda b: round(b, 6)))))
 COMPARED = []
@@ -185,17 +190,18 @@ def test_enough_parameter_sets_were_compared():
     assert len(COMPARED) >= 50 and sum(COMPARED) >= 50 * 5, COMPARED
 
 
-@pytest.mark.parametrize("values, reading", [
-    ({"d0": 4096, "d": 16, "n": "1e5", "eps": "0.5"}, "printed"),        # 2^(2^512): log10 = 4e153
-    ({"d": 2, "L": 500, "n": "1e7", "eps": "0.5004"}, "printed"),        # about 10^(10^300)
-    ({"d0": 16, "n": "1e1200"}, "auto"),                                 # n beyond float64; xi-tuned holds there
-    ({"d0": 256, "d": 2, "n": "1e9", "eps": "0.001"}, "proof"),          # log10 beyond float64: shown as such
-    ({"d0": 16, "n": "1e5", "B": "0.5", "T0": "1e-300", "c0": "3"}, "auto"),
-    ({"d0": 16, "n": "1e9", "C_K": "3", "C_est": "10", "C_tv": "0.5", "B": "2", "kappa": "0.25"}, "auto"),
+@pytest.mark.parametrize("values, reading, outside", [
+    ({"d0": 4096, "d": 16, "n": "1e5"}, "printed", False),              # eps = 2^(-8): log10 xi beyond float64
+    ({"d": 2, "L": 500, "n": "1e7", "eps": "0.5"}, "printed", False),   # 2^(2^1000): about 10^(10^300)
+    ({"d0": 16, "n": "1e1200"}, "printed", False),                      # n beyond float64
+    ({"d0": 256, "d": 2, "n": "1e9", "eps": "0.001"}, "covering-line", False),  # log10 beyond float64
+    ({"d0": 16, "n": "1e5", "B": "0.5", "T0": "1e-290", "c0": "3"}, "printed", True),  # past Lemma F.7, marked
+    ({"d0": 16, "n": "1e9", "C_K": "3", "C_est": "10", "C_tv": "0.5", "B": "2", "kappa": "0.25"}, "printed", False),
+    ({"d0": 16, "n": "1e5", "eps": "0.9"}, "covering-line", True),      # past the construction range, marked
 ])
-def test_extreme_values_never_overflow_in_the_browser(page, values, reading):
-    check(page, values, reading)
-    got = show(page, values, reading)
+def test_extreme_values_never_overflow_in_the_browser(page, values, reading, outside):
+    check(page, values, reading, outside)
+    got = show(page, values, reading, outside)
     assert "NaN" not in str(got) and "Infinity" not in str([r["text"] for r in got["rows"].values()
                                                               if r["log10"] != "Infinity"])
 
@@ -221,7 +227,7 @@ def test_bad_input_shows_the_cli_message(page, values):
 
 
 def test_a_failed_condition_shows_the_cli_sentence(page):
-    """xi as printed at eps = 0.6 > eps_max(4): the row says what `ditrates bound --json` says."""
+    """xi as printed at eps = 0.6, beyond App. F.2's range at L = 4: the row says what `ditrates bound --json` says."""
     import json
 
     res = runner.invoke(app, ["bound", "--d0", "16", "--n", "1e5", "--eps", "0.6", "--xi-reading", "printed",
@@ -229,7 +235,19 @@ def test_a_failed_condition_shows_the_cli_sentence(page):
     errors = {r["name"]: r["error"] for r in json.loads(res.stdout)["results"] if r["status"] == "failed"}
     got = show(page, {"d0": 16, "n": "1e5", "eps": "0.6"}, "printed")
     assert errors and all(got["rows"][n]["note"] == msg for n, msg in errors.items())
-    assert "eps <= 0.4458 at L = 4" in got["rows"]["xi"]["note"]
+    assert "eps <= 0.4457 at L = 4" in got["rows"]["xi"]["note"]
+
+
+@pytest.mark.parametrize("values", [{"d0": "16", "n": "1e5"}, {"d0": "8", "d": "2", "n": "1e300"},
+                                    {"d0": "16", "n": "1e5", "eps": "0.6"}])
+def test_the_readings_table_is_the_sensitivity_table_of_show_xi(page, values):
+    """Every reading of xi side by side, as report.sensitivity (ditrates show xi) computes it."""
+    got = show(page, values)["readings"]
+    for x in report.sensitivity("xi", values):
+        cell = got[x.reading.value]
+        assert cell["range"] == f"eps <= {x.report.shown_edge}", (cell, x.report.shown_edge)
+        assert cell["value"] == (x.row.text if x.row.ok else x.row.message)
+        assert cell["eps"] == format_number(x.report.resolved.values["eps"])
 
 
 def test_missing_B_fails_only_the_criteria(page):

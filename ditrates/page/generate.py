@@ -34,14 +34,15 @@ Y = sympy.Symbol("y", nonnegative=True)
 """The solver's variable y = ln(1/eps) >= 0."""
 Y_ENV = {Y: "LS.num(y)"}
 
-INPUTS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "c0", "Ls", "s", "B", "kappa", "delta_F")
+INPUTS = ("d0", "d", "L", "D", "n", "eps", "t", "T0", "T", "c0", "Ls", "L_h", "C_h", "s", "B", "kappa", "delta_F")
 """The page's inputs, in the order the CLI lists them; the hidden constants follow."""
 
 
 
 def _rule(r: defaults.Rule) -> dict:
     """A default rule for the page: its expression as JavaScript, or the name of the computation it mirrors."""
-    out = {"key": r.key, "needs": list(r.needs), "name": r.name, "integer": PARAMS[r.key].integer}
+    exact = r.expr is not None and bool(r.expr.is_integer)  # e.g. C_h = d0: an integer, as Python keeps it
+    out = {"key": r.key, "needs": list(r.needs), "name": r.name, "integer": PARAMS[r.key].integer or exact}
     if r.expr is not None:
         out.update(fn=Raw(function(r.expr)), reason=r.reason)
     return out

@@ -18,8 +18,8 @@ function rawInputs() {
   return raw;
 }
 
-function reportOrError(names, raw, reading) {
-  try { return evaluateReport(names, raw, reading); } catch (e) {
+function reportOrError(names, raw, reading, outside = false) {
+  try { return evaluateReport(names, raw, reading, outside); } catch (e) {
     if (e instanceof InputError) return { error: e.message };
     throw e;
   }
@@ -34,12 +34,29 @@ function renderRow(row, error) {
     : "> 1.8e+308") : "–";
   tr.dataset.log10 = !error && row.ok ? String(row.log10) : "";
   rd.textContent = !error && row.reading ? row.reading : "";
+  const past = !error && row.ok && row.outside.length
+    ? `OUTSIDE: ${row.outside.map((c) => c.text).join("; ")} (the proof does not back this number) ` : "";
+  tr.className += past ? " outside" : "";
   note.textContent = error ? error : !row.ok ? row.message
-    : row.vacuous ? `VACUOUS: above its trivial value (${row.r.trivialReason})` : "";
+    : past + (row.vacuous ? `VACUOUS: above its trivial value (${row.r.trivialReason})` : "");
 }
 
-function render(raw, reading) {
-  const reports = REPORTS.map((names) => reportOrError(names, raw, reading));
+function renderReadings(raw, outside) { // report.sensitivity: every reading of xi at these numbers
+  for (const [name, spec] of Object.entries(RESULTS.readings)) {
+    const [, rng, eps, val] = $("reading-" + name).children;
+    const rep = reportOrError(["xi"], raw, name, outside);
+    if (rep.error) { rng.textContent = eps.textContent = ""; val.textContent = rep.error; continue; }
+    const ranges = spec.ranges.map((i) => RANGES[i]);
+    rng.textContent = `eps <= ${shownEdge(ranges, rep.res.values)}`;
+    eps.textContent = fmt(rep.res.values.eps);
+    const row = rep.rows[0];
+    val.textContent = row.ok ? row.text + (row.outside.length ? " (OUTSIDE its ranges)" : "") : row.message;
+  }
+}
+
+function render(raw, reading, outside) {
+  renderReadings(raw, outside);
+  const reports = REPORTS.map((names) => reportOrError(names, raw, reading, outside));
   const errors = [...new Set(reports.filter((r) => r.error).map((r) => r.error))];
   $("error").hidden = errors.length === 0;
   $("error").textContent = errors.join(" | ");
@@ -69,17 +86,17 @@ function render(raw, reading) {
 const charts = {};
 const tick = (v) => (Math.abs(v) < 1e4 ? `1e${Math.round(v * 100) / 100}` : `1e(${Fmt.log10(v)})`);
 
-function curves(names, xs, rawAt, reading) {
-  const ys = names.map(() => []), printed = [];
+function curves(names, xs, rawAt, reading, outside) {
+  const ys = names.map(() => []), past = [];
   for (const x of xs) {
-    const rep = reportOrError(names, rawAt(x), reading);
+    const rep = reportOrError(names, rawAt(x), reading, outside);
     names.forEach((n, j) => {
       const row = rep.error ? null : rep.rows[j];
       ys[j].push(row && row.ok && Number.isFinite(row.log10) ? row.log10 : null);
     });
-    printed.push(!rep.error && rep.res.reading === "printed");
+    past.push(!rep.error && rep.rows.some((row) => row.ok && row.outside.length > 0));
   }
-  return { ys, printed };
+  return { ys, past };
 }
 
 function draw(id, xLabel, xs, xVal, names, data, extra) {
@@ -100,9 +117,9 @@ function draw(id, xLabel, xs, xVal, names, data, extra) {
   }
   const shade = (u) => {
     const { ctx, bbox } = u;
-    ctx.save(); ctx.fillStyle = "rgba(44,160,44,0.10)";
+    ctx.save(); ctx.fillStyle = "rgba(214,39,40,0.10)";
     for (let i = 0; i < xs.length; i++) {
-      if (!data.printed[i]) continue;
+      if (!data.past[i]) continue;
       const a = u.valToPos(xs[Math.max(0, i - 0.5 | 0)], "x", true), b = u.valToPos(xs[Math.min(xs.length - 1, i + 1)], "x", true);
       ctx.fillRect(a, bbox.top, b - a, bbox.height);
     }
@@ -119,12 +136,12 @@ function draw(id, xLabel, xs, xVal, names, data, extra) {
   charts[id] = new uPlot(opts, cols, $(id));
 }
 
-function drawCharts(raw, reading, reports) {
+function drawCharts(raw, reading, reports, outside) {
   const nNames = RESULTS.charts.n, lNames = RESULTS.charts.L;
   const lgs = Array.from({ length: 88 }, (_, i) => 1 + i / 3);
   const atN = (lg) => ({ ...raw, n: valueOfLn(lg * Math.LN10, true) });
   const tv = [["TV = 1: vacuous above (tv-recovery, chen2023-tv, ...)", 0]];
-  draw("chart-n", "n", lgs, (v) => `1e${Math.round(v * 10) / 10}`, nNames, curves(nNames, lgs, atN, reading), tv);
+  draw("chart-n", "n", lgs, (v) => `1e${Math.round(v * 10) / 10}`, nNames, curves(nNames, lgs, atN, reading, outside), tv);
   const base = reports[0].error ? null : reports[0].res.values;
   const d = base ? base.d.x : 4;
   const Ls = Array.from({ length: 47 }, (_, i) => i + 2);
@@ -133,13 +150,13 @@ function drawCharts(raw, reading, reports) {
     delete r.d0;
     return r;
   };
-  draw("chart-L", `L (d = ${d})`, Ls, (v) => String(v), lNames, curves(lNames, Ls, atL, reading), tv);
+  draw("chart-L", `L (d = ${d})`, Ls, (v) => String(v), lNames, curves(lNames, Ls, atL, reading, outside), tv);
 }
 
 function update() {
-  const raw = rawInputs(), reading = $("xi-reading").value;
-  const reports = render(raw, reading);
-  drawCharts(raw, reading, reports);
+  const raw = rawInputs(), reading = $("xi-reading").value, outside = $("outside-range").checked;
+  const reports = render(raw, reading, outside);
+  drawCharts(raw, reading, reports, outside);
 }
 
 let timer = null;
@@ -147,6 +164,7 @@ function schedule() { clearTimeout(timer); timer = setTimeout(update, 120); }
 
 $("inputs").addEventListener("input", schedule);
 $("xi-reading").addEventListener("change", schedule);
+$("outside-range").addEventListener("change", schedule);
 window.ditratesPage = { update, evaluateReport, resolve, LS, Fmt, RESULTS };
 const t0 = performance.now();
 update();
