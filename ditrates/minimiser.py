@@ -67,17 +67,19 @@ def calculus(value) -> Calculus:
 class _At:
     """A reading's calculus at fixed parameters, as functions of y: floats, or numpy arrays broadcast to one shape.
 
-    ``values`` maps symbols to numbers or arrays; ``ln_n`` is u = ln n (None where n is not needed).
+    ``values`` maps symbols to numbers or arrays; ``ln_n`` is u = ln n (None where n is not needed); ``exact``
+    computes scalars in mpmath, whose exponent never overflows.
     """
 
-    def __init__(self, value, values: Mapping, ln_n=None):
+    def __init__(self, value, values: Mapping, ln_n=None, exact: bool = False):
         self.calc = calculus(value)
         keys = {S.L, S.d, S.C_delta}.union(*(e.free_symbols for e in dataclasses.astuple(self.calc)))
         vals = {k: v for k, v in values.items() if k in keys}
         if ln_n is not None:
             vals[U] = ln_n
         self.np = any(is_array(v) for v in vals.values())
-        self.vals = {k: (v.astype(float) if is_array(v) else scalar(v)) for k, v in vals.items()}
+        self.vals = {k: (v.astype(float) if is_array(v) else mpmath.mpf(v) if exact else scalar(v))
+                     for k, v in vals.items()}
         self.be = backend(self.vals.values())
         if self.np:
             import numpy as np  # arrays: numpy is loaded
@@ -238,22 +240,29 @@ def log10_n_to_reach(target: float, value, values: Mapping) -> float:
     59185.0
     """
     value, target = reading(value), float(target)
-    at = _At(value, values, 0.0)
+    out = _log10_n_to_reach(target, value, _At(value, values, 0.0))
+    if out == math.inf:  # the covering term overflows float64 (DiT-XL/2): again in mpmath, which never overflows
+        out = _log10_n_to_reach(target, value, _At(value, values, 0, exact=True))
+    return out
+
+
+def _log10_n_to_reach(target, value, at: _At):
+    xp = at.xp
     y_lo, _ = _y_lo(at, value)
     if target <= 1:
         y_lo = max(y_lo, -math.log(target) / 2)
     ln_dphi = functools.partial(at._ln, at.calc.dphi)
 
     def bracket(y):
-        gap = target - math.exp(-2 * y)
-        return FloatMath.logaddexp(at.phi(y), 0.0) - (math.log(gap) if gap > 0 else -math.inf)
+        gap = target - xp.exp(-2 * y)
+        return xp.logaddexp(at.phi(y), 0 * y) - (xp.log(gap) if gap > 0 else -math.inf)
 
     def slope(y):
-        gap = target - math.exp(-2 * y)
+        gap = target - xp.exp(-2 * y)
         if gap <= 0:
             return -math.inf
         phi0 = at.phi(y)
-        return FloatMath.exp(phi0 - FloatMath.logaddexp(phi0, 0.0) + ln_dphi(y)) - 2 * math.exp(-2 * y) / gap
+        return xp.exp(phi0 - xp.logaddexp(phi0, 0 * y) + ln_dphi(y)) - 2 * xp.exp(-2 * y) / gap
 
     y = y_lo if slope(y_lo) >= 0 else find_root(slope, y_lo, iterations=ITERATIONS)
     return 3 * bracket(y) / LN10
