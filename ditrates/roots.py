@@ -38,7 +38,7 @@ class FloatMath:
 class MpMath:
     """The same few functions for mpmath numbers: the scalar path for inputs beyond float64 (L = 10^999).
 
-    >>> MpMath.logaddexp(MpMath.log(2), MpMath.log(3)) == MpMath.log(5)
+    >>> float(MpMath.logaddexp(MpMath.log(2), MpMath.log(3)) - MpMath.log(5)) < 1e-14
     True
     """
 
@@ -166,6 +166,27 @@ def _newton_in_bracket(f, fprime, lo, hi, iterations: int):
             break
         x = new
     return x
+
+
+def first_true(pred: Callable[[int], bool], lo: int, *, limit: int | None = None) -> int | None:
+    """The smallest integer x > ``lo`` with ``pred(x)``, for a predicate false at ``lo`` and monotone above it: a
+    doubling front end (``lo + 1``, then ``2 lo``, ``4 lo``, ...) and integer bisection. None if it is still false
+    at ``limit``.
+
+    >>> first_true(lambda x: x * x >= 1000, 0), first_true(lambda x: x > 10**6, 1, limit=1000)
+    (32, None)
+    """
+    hi = lo + 1
+    while not pred(hi):
+        lo, hi = hi, max(hi + 1, 2 * hi)
+        if limit is not None and lo >= limit:
+            return None
+        if limit is not None:
+            hi = min(hi, limit)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if pred(mid) else (mid, hi)
+    return hi
 
 
 GOLDEN = (math.sqrt(5) - 1) / 2
