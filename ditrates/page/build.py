@@ -14,13 +14,14 @@ uPlot with its MIT licence. No file is fetched at run time: the page works from 
 from __future__ import annotations
 
 import html
+import json
 from importlib import resources
 from pathlib import Path
 
 from ditrates._version import __version__
-from ditrates.page import mathml
+from ditrates.page import mathml, prose
 from ditrates.page.generate import INPUTS, data_js
-from ditrates.registry import GROUPS, get
+from ditrates.registry import GROUPS, PRESETS, get, names
 from ditrates.result import PAPER
 from ditrates.symbols import PARAMS
 
@@ -31,41 +32,59 @@ GROUP_TITLES = {"statistical": "Statistical rates (Section 3)", "derived": "Deri
                 "computational": "Computational criteria (Section 4)", "baselines": "Baselines"}
 EXAMPLE = {"d0": "16", "n": "1e5", "B": "0.5"}
 """The numbers the page opens with (the README's; B has no default, as in ``ditrates criteria``)."""
+CHART_KEY = ("Each result has one colour and line style in both charts (dashed: baselines); a curve that lies on "
+             "another is drawn in interleaved short dashes and its legend entry says so. Dotted: trivial values "
+             "(vacuous above). Shaded: the printed reading of ξ in force. Gaps: a condition fails or a field the "
+             "result uses is invalid. ▲ along the top: beyond 10^(1.8e308), off scale. Dashed vertical line: the "
+             "current value.")
 
 
 def _e(s: str) -> str:
     return html.escape(s, quote=True)
 
 
+def _p(s: str) -> str:
+    """Prose with its plain-text mathematics set as text (:func:`ditrates.page.prose.html`)."""
+    return prose.html(s, names())
+
+
 def _formula(r) -> str:
     if r.forms:
-        rows = "".join(f'<div class="form"><span class="tag">xi {reading}</span> '
+        rows = "".join(f'<div class="form"><span class="tag">ξ {reading}</span> '
                        f"{mathml.mathml(r.displayed_expr(False, reading), display=True)}</div>"
                        for reading in r.forms)
     else:
         rows = f'<div class="form">{mathml.mathml(r.displayed_expr(False), display=True)}</div>'
-    hides = f" (Õ hides {_e(r.order.hides)})" if r.order.hides else ""
+    hides = f" (Õ hides {_p(r.order.hides)})" if r.order.hides else ""
     return f'{rows}<p class="order">order: {mathml.order(r.order)}{hides}</p>'
 
 
 def _conditions(r) -> str:
     if not r.conditions:
         return ""
-    items = "".join(f"<li>{_e(c.label) if c.label else mathml.mathml(c.relation)} "
-                    f'<span class="src">({_e(c.source)}{"; xi " + c.reading + " only" if c.reading else ""})'
-                    "</span></li>" for c in r.conditions)
+    items = "".join(f"<li>{mathml.mathml(c.relation)} "
+                    f'<span class="src">({_p(c.label) + "; " if c.label else ""}{_p(c.source)}'
+                    f'{"; ξ " + c.reading + " only" if c.reading else ""})</span></li>' for c in r.conditions)
     return f'<p class="sub">Conditions</p><ul class="conds">{items}</ul>'
 
 
 def _result_section(name: str) -> str:
     r = get(name)
-    notes = "".join(f"<li>{_e(n)}</li>" for n in r.notes)
-    trivial = (f'<p class="sub">Vacuous above {mathml.mathml(r.trivial.value)}: {_e(r.trivial.reason)}</p>'
+    notes = "".join(f"<li>{_p(n)}</li>" for n in r.notes)
+    trivial = (f'<p class="sub">Vacuous above {mathml.mathml(r.trivial.value)}: {_p(r.trivial.reason)}</p>'
                if r.trivial is not None else "")
     return (f'<section class="result" id="r-{name}"><h3><code>{name}</code> <span class="src">{_e(r.source)}, '
-            f"{_e(r.kind)}</span></h3><p>{_e(r.summary)}.</p>{_formula(r)}{_conditions(r)}{trivial}"
-            f'<details><summary>statement and notes</summary><p>{_e(r.statement)}</p><ul>{notes}</ul>'
+            f"{_e(r.kind)}</span></h3><p>{_p(r.summary)}.</p>{_formula(r)}{_conditions(r)}{trivial}"
+            f'<details><summary>statement and notes</summary><p>{_p(r.statement)}</p><ul>{notes}</ul>'
             f"<p class=\"src\">{_e(r.reference)}</p></details></section>")
+
+
+def _presets() -> str:
+    """The preset selector: each option carries the values it sets (d0, d, L, D) as JSON."""
+    options = "".join(f"<option value=\"{_e(json.dumps({k: str(v) for k, v in p.values().items()}))}\">{_e(name)} "
+                      f"(d = {p.d}, L = {p.L})</option>" for name, p in PRESETS.items())
+    return (f'<label class="reading">preset <select id="preset"><option value="">none</option>{options}</select>'
+            "</label>")
 
 
 def _input(key: str) -> str:
@@ -99,7 +118,8 @@ sympy expressions as the <code>ditrates</code> command line; hidden constants ar
 factors are left out. Empty inputs take the CLI's defaults.</p></header>
 <main><div class="top"><form id="inputs" autocomplete="off"><table class="inputs"><caption>Parameters</caption>
 <tbody>{main}</tbody></table>
-<label class="reading">reading of xi (Def. 3.4) <select id="xi-reading"><option>auto</option><option>printed</option>
+{_presets()}
+<label class="reading">reading of ξ (Def. 3.4) <select id="xi-reading"><option>auto</option><option>printed</option>
 <option>proof</option></select></label><span class="why" id="why-xi_reading"></span>
 <details><summary>hidden constants (default 1)</summary><table class="inputs"><tbody>{hidden}</tbody></table></details>
 </form>
@@ -107,9 +127,8 @@ factors are left out. Empty inputs take the CLI's defaults.</p></header>
 <th>result</th><th>source</th><th>bound</th><th>log10</th><th>xi</th><th>note</th></tr></thead><tbody>{rows}</tbody>
 </table></div></div>
 <div class="charts"><figure><div id="chart-n"></div><figcaption>Against n (other inputs as above; T = ln n and
-eps = auto follow n). Dashed: baselines. Shaded: the printed reading of xi in force. Gaps: a condition fails.
-</figcaption></figure><figure><div id="chart-L"></div><figcaption>Against L, with d held and d0 = d L: the double
-exponential in L.</figcaption></figure></div>
+ε = auto follow n).</figcaption></figure><figure><div id="chart-L"></div><figcaption>Against L from 2 to 512, with d
+held and d<sub>0</sub> = d L: the double exponential in L.</figcaption></figure></div><p class="key">{CHART_KEY}</p>
 {sections}</main>
 <footer>ditrates {__version__}. Charts: uPlot (MIT, <a href="LICENSE-uPlot.txt">licence</a>).</footer>
 {scripts}</body></html>
