@@ -322,7 +322,8 @@ return Object.fromEntries(Object.entries(window.ditratesPage.charts).map(([id, u
   series: u.series.slice(1).map((s) => ({label: s.label, stroke: s._stroke, dash: s.dash || []})),
   data: u.data.map((col) => Array.from(col, (v) => (v === null || v === undefined ? null : v))),
   off: u.ditrates.off.map((flags) => flags.filter(Boolean).length), on: u.ditrates.on,
-  ticks: u.ditrates.ticks.map((t) => t[1]), current: u.ditrates.current,
+  ticks: u.ditrates.ticks.map((t) => t[1]), current: u.ditrates.current, top: u.bbox.top / devicePixelRatio,
+  topTick: Math.max(...u.ditrates.ticks.map((t) => t[0])) === u.scales.y.max,
   box: (({left, top, width}) => ({left, top, width}))(u.root.getBoundingClientRect())}]));
 """
 
@@ -410,6 +411,7 @@ def test_axes_have_integer_decades_and_mark_the_current_n_and_L(page):
     decade = re.compile("1|10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|10\\^\\(10[⁰¹²³⁴⁵⁶⁷⁸⁹]+\\)")
     for chart in (*charts.values(), *_charts(page, {"d0": 16, "n": "1e5", "eps": "0.5"}, "printed").values()):
         assert chart["ticks"] and all(decade.fullmatch(t) for t in chart["ticks"]), chart["ticks"]
+        assert chart["topTick"] and chart["top"] >= 8  # a labelled tick at the top, with room for its label
     assert charts["chart-n"]["current"] == pytest.approx(5)
     assert charts["chart-L"]["current"] == pytest.approx(math.log10(4))
     assert max(charts["chart-L"]["data"][0]) >= math.log10(256)  # L reaches 256 and beyond, on a log axis
