@@ -1,6 +1,6 @@
 """Curves of the rates against one parameter, in log space, for plots (numpy only; no matplotlib).
 
-A :class:`Curve` is one result evaluated on a geometric grid of one parameter ``vs`` (n, eps, L, d0 or B),
+A :class:`Curve` is one result evaluated on a geometric grid of one parameter ``vs`` (n, eps, L, d0, D or B),
 all others fixed or following their defaults elementwise (``T = ln n``, ``eps = auto``, ``L = d0/d``; see
 :mod:`ditrates.defaults`), through the vectorised :func:`ditrates.grid.evaluate`. Values are kept as
 ``log10``, so that ``2^((1/eps)^(2L))`` plots without overflow (up to 10^(1.8e308)); where a condition of
@@ -29,9 +29,10 @@ from ditrates.formatting import format_number, parse_number, split_range
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
 
-VS = ("n", "eps", "L", "d0", "B")
+VS = ("n", "eps", "L", "d0", "D", "B")
 """The parameters a curve can run along."""
-RANGES = {"n": (1e1, 1e30), "eps": (1e-3, 0.999), "L": (2.0, 1024.0), "d0": (8.0, 4096.0), "B": (1e-2, 1e1)}
+RANGES = {"n": (1e1, 1e30), "eps": (1e-3, 0.999), "L": (2.0, 1024.0), "d0": (8.0, 4096.0), "D": (8.0, 1e6),
+          "B": (1e-2, 1e1)}
 """Default ranges (``--range``)."""
 X_MAX = 1e300
 """Grids are float64: the range must lie below this."""

@@ -197,3 +197,32 @@ def test_the_report_command_imports_no_torch(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["fits"][0]["quantity"] == "score_error" and doc["fits"][0]["interval"] is not None
+
+
+@pytest.mark.parametrize("sweep", ["n", "D"])
+def test_the_report_figure_keeps_every_legend_off_the_panels(sweep, tmp_path, monkeypatch):
+    """The committed figures (docs/img/n-sweep.png, D-sweep.png) had legends over the curves: each panel's legend
+    now lies outside every panel."""
+    pytest.importorskip("matplotlib")
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+    from ditrates.experiments import plots
+
+    seen = []
+    save = Figure.savefig
+
+    def check(fig, *args, **kwargs):
+        fig.canvas.draw()
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+        seen.append(len(legends))
+        for legend in legends:
+            box = legend.get_window_extent()
+            assert not any(box.overlaps(ax.get_window_extent()) for ax in fig.axes), legend.get_texts()[0]
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", check)
+    records = store.read_records(Path(__file__).resolve().parents[1] / "docs" / "runs" / sweep / store.RESULTS_FILE)
+    plots.plot(report.build(records.records), tmp_path / "f.png")
+    assert seen == [4]

@@ -1,4 +1,4 @@
-"""`ditrates plot`: log-log curves of the rates against n, eps, L, d0 or B, written as PNG, SVG or PDF."""
+"""`ditrates plot`: log-log curves of the rates against n, eps, L, d0, D or B, written as PNG, SVG or PDF."""
 
 from __future__ import annotations
 
@@ -52,9 +52,10 @@ def plot_command(
     names: Annotated[list[str], typer.Argument(metavar="RESULT...", help="Result names (see 'ditrates list').",
                                                autocompletion=complete_result)],
     params: dict,
-    vs: Annotated[Vs, typer.Option("--vs", help="The x-axis: n, eps, L, d0 or B (B for the criteria).")] = Vs.n,
+    vs: Annotated[Vs, typer.Option("--vs", help="The x-axis: n, eps, L, d0, D or B (B for the criteria).")] = Vs.n,
     range_: Annotated[str | None, typer.Option(
-        "--range", metavar="LO:HI", help="Range of the x-axis, e.g. 1e2:1e30 [default: by --vs].")] = None,
+        "--range", metavar="LO:HI", help="Range of the x-axis, e.g. 1e2:1e30 [default: by --vs; with --runs, the "
+        "runs' range]")] = None,
     points: Annotated[int, typer.Option("--points", help="Points on each curve (geometric).", metavar="NUM")] = 300,
     baselines: Annotated[bool, typer.Option(
         "--baselines/--no-baselines", help="Add the baselines of the same quantity (Chen et al., Oko et al., ...)."
@@ -66,6 +67,9 @@ def plot_command(
                                         metavar="FILE")] = "rates.png",
     fmt: Annotated[str | None, typer.Option(
         "--format", help="png, svg or pdf [default: from -o; svg for -o -].", metavar="NAME")] = None,
+    size: Annotated[str, typer.Option(
+        "--size", metavar="SIZE", help="column (3.4 in wide), page (7 in) or WxH in inches: the printed size, at "
+        "which every text is at least 8 pt; the legend below the axes adds to the height.")] = "page",
     preset: PresetOpt = None,
     xi_reading: XiReadingOpt = Reading.PRINTED,
     outside_range: OutsideRangeOpt = False,
@@ -74,33 +78,42 @@ def plot_command(
     """Draw log-log curves of results against one parameter, with baselines, vacuity and validity.
 
     Values come from the vectorised evaluation in log space (a double exponential plots without overflow;
-    the y-axis turns double-logarithmic when the values span more than 1000 decades). Other parameters are
-    fixed where given and follow their defaults elsewhere (T = ln n, eps = auto, ...). Failed conditions
+    the y-axis turns double-logarithmic above 10^10 when the values span more than 1000 decades; a value beyond
+    10^(1.8e308) is marked at the top). Other parameters are fixed where given and follow their defaults
+    elsewhere (T = ln n, eps = auto, ...); with --runs, the runs' own (d0, d, D, n, T0, T, c0), with a warning
+    where a given value differs. Each result keeps one colour and line style in every plot. Failed conditions
     are gaps; the trivial value of a bound is a dotted line (faded curve above: vacuous); the range where
-    xi as printed is in force is shaded. --json prints the curves instead of drawing them.
+    xi as printed is in force is shaded. PNGs are 300 dpi, PDFs embed TrueType fonts. --json prints the
+    curves instead of drawing them.
 
     Example: ditrates plot score-estimation tv-recovery --vs n --range 1e2:1e30 --d0 16 -o rates.png
     """
     if not json_:
         output, fmt = output_target(output, fmt)
+        figsize = plot.parse_size(size)
         _need_matplotlib()
     lo, hi = curves.parse_range(range_, vs.value)
+    params = with_preset(params, preset)
     measured, run_params, run_notes = (), None, ()
     if runs is not None:
-        from ditrates.experiments.overlay import overlay
+        from ditrates.experiments.overlay import differing, overlay, x_range
 
         measured, run_params, run_notes = overlay(runs, curves.shown(names, vs.value, baselines), vs.value)
-    fig = curves.figure(names, vs.value, lo, hi, with_preset(params, preset), points=points,
+        for warning in differing(params, run_params):
+            typer.echo(f"ditrates: warning: {warning}", err=True)
+        if range_ is None and measured:
+            lo, hi = x_range(measured)
+    fig = curves.figure(names, vs.value, lo, hi, params, points=points,
                         xi_reading=xi_reading.value, outside_range=outside_range, baselines=baselines,
                         measured=measured, run_params=run_params, run_notes=run_notes)
     if json_:
         Output("json").json({"command": "plot", **fig.to_dict()})
         return
     if output == "-":
-        plot.draw(fig, sys.stdout.buffer, fmt)
+        plot.draw(fig, sys.stdout.buffer, fmt, size=figsize)
         sys.stdout.buffer.flush()
         return
-    plot.draw(fig, output, fmt)
+    plot.draw(fig, output, fmt, size=figsize)
     for note in fig.notes:
         typer.echo(note, err=True)
     typer.echo(f"wrote {output}", err=True)
