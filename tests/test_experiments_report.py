@@ -152,7 +152,7 @@ def test_memorising_points_are_labelled_and_left_out_of_the_fit():
 def test_the_verdict_sets_the_excess_exponent_beside_the_bounds():
     f = score_fit(report.build(synthetic()))
     assert f.bound == "score-estimation" and f.bound_excess == pytest.approx(-1 / 3, abs=1e-6)
-    assert f.bound_local is not None and f.bound_local > -1 / 3
+    assert f.bound_local is not None and f.bound_local >= -1 / 3 - 1e-9  # the covering term is all of the bound
     assert "Doubling n multiplies it by" in f.verdict and "n^-0.33" in f.verdict
     assert "decays faster than the bound" in f.verdict  # -0.6 against -1/3, with 5 seeds of 10% noise
 
