@@ -99,9 +99,13 @@ class _At:
         return {**self.vals, Y: y}
 
     def _value(self, e, y):
+        if self.np:
+            return _call(_compiled(e), self._at(y))
         return value_eval(e, self._at(y), self.be)
 
     def _ln(self, e, y):
+        if self.np:
+            return _call(_compiled(sympy.expand_log(sympy.log(e), force=True)), self._at(y))
         return ln_eval(e, self._at(y), self.be)[1]
 
     def phi(self, y):
@@ -116,9 +120,30 @@ class _At:
         ln_d1, ln_d2 = self._ln(self.calc.dphi, y), self._ln(self.calc.d2phi, y)
         return self.xp.exp(ln_d1) + self.xp.exp(ln_d2 - ln_d1) - self._value(self.calc.dlndt, y)
 
+    def dln_xi(self, y):
+        """d ln xi / dy = (e^phi phi' - 2 e^(-2y)) / xi (for Newton steps on arrays)."""
+        ln_xi = self.ln_xi(y)
+        return self.xp.exp(self.phi(y) + self._ln(self.calc.dphi, y) - ln_xi) - 2 * self.xp.exp(-2 * y - ln_xi)
+
     def ln_xi(self, y):
         """ln xi = ln(e^phi + n^(-1/3) + eps^2) at eps = e^(-y)."""
         return self.xp.logaddexp(self.xp.logaddexp(self.phi(y), -self.vals[U] / 3), -2 * y)
+
+@functools.cache
+def _compiled(e: sympy.Expr):
+    """``e`` as a numpy function of its symbols (sorted by name): the grids' fast path, compiled once per expression;
+    scalars take :func:`ditrates.numerics.ln_eval`'s walk instead (no compilation on the command line's path)."""
+    args = sorted(e.free_symbols, key=str)
+    return args, sympy.lambdify(args, e, modules="numpy")
+
+
+def _call(compiled, values: Mapping):
+    import numpy as np  # arrays: numpy is loaded
+
+    args, f = compiled
+    with np.errstate(over="ignore", invalid="ignore"):
+        return f(*(values[a] for a in args))
+
 
 def edge(value, values: Mapping) -> tuple[Any, Condition | None]:
     """The largest eps inside every range of a reading at ``values`` (symbol -> number or array), and the range
@@ -223,7 +248,8 @@ def _minimise_arrays(value, at: _At, lo) -> EpsChoice:
 def _y_near_limit(at: _At, lo):
     """The y at which xi = (1 + slack) xi(eps -> 1), where xi increases in y."""
     ln_target = math.log1p(BOUNDARY_SLACK) + at.ln_xi(lo)
-    return find_root(lambda y: at.ln_xi(y) - ln_target, lo, iterations=ITERATIONS)
+    return find_root(lambda y: at.ln_xi(y) - ln_target, lo, iterations=ITERATIONS,
+                     fprime=at.dln_xi if at.np else None)
 
 
 def log10_n_to_reach(target: float, value, values: Mapping) -> float:

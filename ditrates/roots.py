@@ -142,13 +142,12 @@ def _newton_in_bracket(f, fprime, lo, hi, iterations: int):
             if fx == 0:
                 break
             step = x - fx / fp if fp != 0 and math.isfinite(fp) else math.nan
+            if abs(step - x) <= 1e-11 * abs(x):  # converged: f is at its rounding noise here
+                return step if lo <= step <= hi else x
             new = step if lo < step < hi else (lo + hi) / 2
-            converged = abs(step - x) <= 1e-11 * abs(x)
             if new == x:
                 break
             x = new
-            if converged:
-                break
         return x
     import numpy as np  # vectorised callers have numpy loaded already
 

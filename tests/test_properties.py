@@ -146,8 +146,9 @@ def test_auto_eps_is_a_true_minimiser_inside_the_ranges(n, L, d, h, reading, C_d
     assert float(eps) == float(choice.eps)
     at = ev.ln_exact
     assert r.evaluate(**dict(given_, eps=eps * (1 - h))).ln_exact >= at
-    if choice.where == "interior":
-        assert r.evaluate(**dict(given_, eps=min(eps * (1 + h), (1 + eps) / 2))).ln_exact >= at
+    if choice.where == "interior":  # the neighbour above, inside the ranges
+        edge = minimiser.edge(reading, ev.resolved.symbol_values())[0]
+        assert r.evaluate(**dict(given_, eps=min(eps * (1 + h), (eps + edge) / 2))).ln_exact >= at
     elif choice.where == "edge":
         beyond = eps * (1 + mpmath.mpf("1e-9"))
         with pytest.raises(ditrates.ConditionError):
