@@ -82,6 +82,60 @@ def format_number(x, digits: int = 4) -> str:
     return shown
 
 
+def format_exact(x) -> str:
+    """``x`` with as many significant digits as it has, up to 15 (at least 4): a number the user typed, such as
+    a target, shown as typed, never rounded to look like another.
+
+    >>> format_exact(mpmath.mpf("2.0001")), format_exact(0.05), format_exact(mpmath.mpf("1e200")), format_exact(3)
+    ('2.0001', '0.05', '1.0e+200', '3')
+    """
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x) if abs(x) < 10**15 else format_number(x, 15)
+    with mpmath.workdps(MP_DPS):
+        for digits in range(4, 16):
+            if mpmath.almosteq(mpmath.mpf(mpmath.nstr(mpmath.mpf(x), digits)), mpmath.mpf(x), rel_eps=1e-15):
+                return format_number(x, digits)
+    return format_number(x, 15)
+
+
+def round_inward(x, *, up: bool, digits: int = 4):
+    """``x`` rounded to ``digits`` significant digits towards the inside of a range it ends: up for a lower end,
+    down for an upper end, so that the printed number, typed back, lies inside. Integers stay integers (exact
+    below ``10^digits``).
+
+    >>> round_inward(mpmath.mpf("0.445772"), up=False), round_inward(820501269715965, up=True)
+    (mpf('0.4457'), 820600000000000)
+    >>> format_number(round_inward(mpmath.mpf("0.445772"), up=True)), round_inward(37, up=False)
+    ('0.4458', 37)
+    """
+    if isinstance(x, int) and not isinstance(x, bool):
+        drop = len(str(abs(x))) - digits
+        if drop <= 0:
+            return x
+        q = 10**drop
+        return -(-x // q) * q if up else x // q * q
+    with mpmath.workdps(MP_DPS):
+        x = mpmath.mpf(x)
+        if x == 0 or not mpmath.isfinite(x):
+            return x
+        scale = mpmath.mpf(10) ** (digits - 1 - int(mpmath.floor(mpmath.log10(abs(x)))))
+        scaled = x * scale
+        whole = mpmath.ceil(scaled) if up else mpmath.floor(scaled)
+        if abs(whole - scaled) < mpmath.mpf(10) ** (10 - MP_DPS):  # x has at most ``digits`` digits already
+            whole = mpmath.nint(scaled)
+        return whole / scale
+
+
+def format_edge(x, *, upper: bool = True, digits: int = 4) -> str:
+    """The end of a range (``eps <= 0.4457``), printed rounded inward (:func:`round_inward`): typed back, it lies
+    inside. ``upper`` for an upper end.
+
+    >>> format_edge(mpmath.mpf("0.445772")), format_edge(mpmath.mpf("0.445772"), upper=False)
+    ('0.4457', '0.4458')
+    """
+    return format_number(round_inward(x, up=not upper, digits=digits), digits)
+
+
 def format_log10(log10, digits: int = 4) -> str:
     """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise, and a tower
     ``10^(10^(...))`` where the exponent itself is beyond 10^300.

@@ -46,7 +46,8 @@ def _tick(v: float, _pos=None) -> str:
 
 
 def draw(fig: Figure, out: str | IO[bytes], fmt: str | None = None, title: str | None = None) -> None:
-    """Draw ``fig`` to ``out`` (a path or a binary file) as ``fmt`` (png, svg or pdf; from the suffix if None)."""
+    """Draw ``fig`` to ``out`` (a path or a binary file) as ``fmt`` (png, svg or pdf; from the suffix if None);
+    ``title`` goes before the title that says what is drawn (e.g. the preset's name)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -100,7 +101,7 @@ def draw(fig: Figure, out: str | IO[bytes], fmt: str | None = None, title: str |
     ax.set_xlabel(f"{PARAMS[fig.vs].label} ({PARAMS[fig.vs].meaning})", fontsize=8)
     ax.set_ylabel("bound (log scale" + (", double-log above 10^10)" if double_log else ")"))
     fixed = ", ".join(f"{PARAMS[k].label} = {format_number(v)}" for k, v in fig.params.items())
-    ax.set_title(title or f"against {PARAMS[fig.vs].label}" + (f" at {fixed}" if fixed else "")
+    ax.set_title((f"{title}: " if title else "") + f"against {PARAMS[fig.vs].label}" + (f" at {fixed}" if fixed else "")
                  + f"; xi reading {fig.xi_reading}; hidden constants 1", fontsize=9)
     ax.grid(True, which="major", lw=0.3, alpha=0.6)
     ax.legend(fontsize=6.5, loc="best")

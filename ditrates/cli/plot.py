@@ -22,7 +22,7 @@ from ditrates.cli.app import (
     with_params,
     with_preset,
 )
-from ditrates.cli.output import Output, output_path
+from ditrates.cli.output import Output, output_path, write_output, writing
 from ditrates.errors import DitratesError
 
 
@@ -34,15 +34,29 @@ Vs = enum.Enum("Vs", {v: v for v in curves.VS}, type=str)
 """The x-axis: a choice of :data:`ditrates.curves.VS`."""
 
 
-def output_target(output: str, fmt: str | None) -> tuple[str, str]:
-    """Check ``-o`` before any work (:func:`~ditrates.cli.output.output_path`) and settle the format: ``--format``,
-    else the suffix; ``svg`` for ``-o -``."""
+def output_target(output: str | None, fmt: str | None, json_: bool) -> tuple[str | None, str | None]:
+    """Check ``-o`` before any work (:func:`~ditrates.cli.output.output_path`) and settle the format: ``--format``
+    or the suffix, which must agree; ``svg`` for ``-o -``. With ``--json``, ``-o`` may name a .json file (the
+    curves are written there) and ``--format`` has nothing to do."""
+    if json_:
+        if fmt is not None:
+            raise DitratesError(f"--json prints the curves instead of drawing them: --format {fmt} has nothing to "
+                                "do (drop one of them)")
+        return (None if output in (None, "-") else str(output_path(output, (".json",), "-o with --json"))), None
+    output = DEFAULT_OUTPUT if output is None else output
     if fmt is not None and fmt not in plot.FORMATS:
         raise DitratesError(f"--format must be one of {', '.join(plot.FORMATS)}, got {fmt!r}")
     if output == "-":
         return output, fmt or "svg"
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if fmt is not None and suffix in plot.FORMATS and suffix != fmt:
+        raise DitratesError(f"--format {fmt} does not match -o {output} ({suffix}): give a matching name, or leave "
+                            "out --format")
     path = output_path(output, () if fmt else tuple(f".{f}" for f in plot.FORMATS), "-o")
-    return str(path), fmt or Path(output).suffix.lower().lstrip(".")
+    return str(path), fmt or suffix
+
+
+DEFAULT_OUTPUT = "rates.png"
 
 
 @app.command("plot")
@@ -61,8 +75,9 @@ def plot_command(
     runs: Annotated[Path | None, typer.Option(
         "--runs", metavar="DIR",
         help="Overlay the measured points of 'ditrates experiment run --out DIR' [default: none].")] = None,
-    output: Annotated[str, typer.Option("-o", "--output", help="PNG, SVG or PDF file; - for stdout.",
-                                        metavar="FILE")] = "rates.png",
+    output: Annotated[str | None, typer.Option(
+        "-o", "--output", help=f"PNG, SVG or PDF file; - for stdout; a .json file with --json [default: "
+        f"{DEFAULT_OUTPUT}; stdout with --json].", metavar="FILE")] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="png, svg or pdf [default: from -o; svg for -o -].", metavar="NAME")] = None,
     preset: PresetOpt = None,
@@ -79,8 +94,8 @@ def plot_command(
 
     Example: ditrates plot score-estimation tv-recovery --vs n --range 1e2:1e30 --d0 16 -o rates.png
     """
+    output, fmt = output_target(output, fmt, json_)
     if not json_:
-        output, fmt = output_target(output, fmt)
         _need_matplotlib()
     lo, hi = curves.parse_range(range_, vs.value)
     measured, run_params, run_notes = (), None, ()
@@ -88,17 +103,23 @@ def plot_command(
         from ditrates.experiments.overlay import overlay
 
         measured, run_params, run_notes = overlay(runs, curves.shown(names, vs.value, baselines), vs.value)
-    fig = curves.figure(names, vs.value, lo, hi, with_preset(params, preset), points=points,
+    applied = with_preset(params, preset)
+    fig = curves.figure(names, vs.value, lo, hi, applied.values, points=points,
                         xi_reading=xi_reading.value, baselines=baselines, measured=measured,
                         run_params=run_params, run_notes=run_notes)
     if json_:
-        Output("json").json({"command": "plot", **fig.to_dict()})
+        doc = {"command": "plot", "preset": applied.name, **fig.to_dict()}
+        if output is None:
+            Output("json").json(doc)
+        else:
+            write_output(output, Output.json_text(doc))
         return
     if output == "-":
-        plot.draw(fig, sys.stdout.buffer, fmt)
+        plot.draw(fig, sys.stdout.buffer, fmt, title=applied.name)
         sys.stdout.buffer.flush()
         return
-    plot.draw(fig, output, fmt)
+    with writing(output) as tmp:
+        plot.draw(fig, str(tmp), fmt, title=applied.name)
     for note in fig.notes:
         typer.echo(note, err=True)
     typer.echo(f"wrote {output}", err=True)
