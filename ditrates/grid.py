@@ -65,7 +65,7 @@ def evaluate(name: str, *, explicit: bool = False, xi_reading: str = "auto", gap
     printed = _printed_mask(reading)
     valid = np.ones(np.broadcast_shapes(*(np.shape(v) for v in vals.values())), dtype=bool)
     for c in result.conditions:
-        if c.reading is not None and printed is False:
+        if c.reading is not None and (printed is False or printed is None):  # a reading's condition, no xi here
             continue
         ok = np.asarray(c.holds_grid(sym_vals))
         if c.reading is not None and printed is not True:

@@ -231,9 +231,10 @@ def test_the_registry_knows_every_result_once():
 
 def test_solve_for_is_the_method_form_of_solve():
     r = ditrates.get("subspace-recovery")
-    sol = r.solve_for("n", 30, d0=16)  # xi <= 30 (proof reading) needs n of about 10^10
+    sol = r.solve_for("n", 30, d0=16)
     assert sol.exact and sol.value == ditrates.solve("subspace-recovery", "n", 30, d0=16).value
-    assert r.evaluate(d0=16, n=sol.value).value <= 30 < r.evaluate(d0=16, n=sol.value - 1).value
+    best = {"eps": sol.follows["eps"][0]} if sol.at_infimum else {}  # eps at its best where it is free
+    assert r.evaluate(d0=16, n=sol.value, **best).value <= 30 < r.evaluate(d0=16, n=sol.value - 1, **best).value
 
 
 def test_solve_for_an_increasing_bound_gives_the_largest_value():

@@ -1,0 +1,185 @@
+"""`solve` finds what a dense scan of the bound finds (issue 19.1), minimises jointly over a free eps (issue 18.4),
+and prints an answer that, typed back, meets the target (issue 19.6).
+
+The scans use the public evaluation API (``ditrates.evaluate`` on numpy grids, ``report.evaluate``), with the
+reading of xi given as ``printed`` or left to its default.
+"""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import ditrates
+from ditrates import report
+from ditrates.defaults import DEPENDS
+from ditrates.errors import Unreachable
+from ditrates.formatting import json_number
+from ditrates.testing import params
+
+SCANNED = 4000
+"""Points of the dense scan, log-spaced over the search range."""
+RANGES = {"n": (2.0, 1e300), "eps": (1e-3, 0.999), "d0": (2.0, 1e6), "L": (2.0, 1e6), "d": (2.0, 1e6),
+          "D": (2.0, 1e9), "delta_F": (1e-12, 0.999)}
+"""Search ranges the scan and solve share (float64 throughout, so that numpy can scan them)."""
+RESULTS = [n for n in ditrates.names() if n != "xi-tuned"]  # xi-tuned lives at n above 10^1158: beyond float64
+
+
+def _solvable(name):
+    return [p.key for p in ditrates.get(name).symbols if not p.hidden_constant]
+
+
+def _followers(key):
+    return {k for k, needs in DEPENDS.items() if key in needs}
+
+
+@st.composite
+def problems(draw):
+    """A result, the parameter to solve for, the others (given, or left to defaults that follow it)."""
+    name = draw(st.sampled_from(RESULTS))
+    key = draw(st.sampled_from(_solvable(name)))
+    p = dict(draw(params(name, xi_reading="printed")))
+    p.pop(key, None)
+    for k in sorted(_followers(key) & set(p)):  # a default that follows the parameter is left to follow it, or not
+        if draw(st.booleans()):
+            p.pop(k)
+    if key in ("d0", "d", "L"):  # two of d0, d, L fix the third: leave one to follow
+        p.pop(draw(st.sampled_from(sorted({"d0", "d", "L"} - {key}))), None)
+    lo, hi = RANGES.get(key, (1e-6, 1e6))
+    return name, key, p, lo, hi
+
+
+def _scan(name, key, p, lo, hi):
+    """log10 of the bound on a dense log-spaced grid of the parameter (NaN where a condition fails)."""
+    x = np.geomspace(lo, hi, SCANNED)
+    try:
+        g = ditrates.evaluate(name, xi_reading="printed", gaps=True, **dict(p, **{key: x}))
+    except ditrates.DitratesError:
+        return x, np.full_like(x, np.nan)
+    return x, np.broadcast_to(g.log10, x.shape)
+
+
+def _inside(x, stretches, rel=1e-7):
+    return any(s.lo * (1 - rel) <= x <= s.hi * (1 + rel) for s in stretches)
+
+
+def _near_an_end(x, stretches, rel=1e-6):
+    return any(abs(x - e) <= rel * abs(e) for s in stretches for e in (s.lo, s.hi))
+
+
+@settings(max_examples=25, deadline=None)
+@given(problems(), st.floats(0, 1), st.data())
+def test_solve_agrees_with_a_dense_scan_of_bound(problem, quantile, data):
+    """For random results, parameters and values of the others: every scanned point at or below the target lies
+    in a stretch solve reports, every one above it outside them; the answer is the smallest (largest) end of
+    them; and solve calls a target out of reach only when the scan never meets it either, with a minimum no
+    higher than the scan's."""
+    name, key, p, lo, hi = problem
+    x, y = _scan(name, key, p, lo, hi)
+    live = np.isfinite(y)
+    assume(live.any())
+    below_min = data.draw(st.booleans(), label="target below the scanned minimum")
+    log10_target = float(np.min(y[live]) - 0.5 if below_min else np.quantile(y[live], quantile))
+    assume(log10_target < 99_999)  # targets are numbers up to 1e100000
+    margin = 1e-7 * max(1.0, abs(log10_target))
+    try:
+        sol = ditrates.solve(name, key, mpmath.power(10, log10_target), within=(lo, hi), xi_reading="printed", **p)
+    except Unreachable as e:
+        assert not (y[live] <= log10_target - margin).any()  # the scan meets it nowhere either
+        assert e.minimum_log10 <= np.min(y[live]) + 1e-6 * max(1.0, abs(np.min(y[live])))
+        return
+    except ditrates.DitratesError as e:  # the set reaches an end of the range, or cannot be evaluated at all
+        hits = np.flatnonzero(live & (y <= log10_target + margin))
+        assert "range" in str(e) or "anywhere" in str(e), str(e)
+        if "range" in str(e):
+            assert hits.size and (hits[0] == 0 or hits[-1] == x.size - 1)
+        return
+    for xi_, yi in zip(x[live], y[live], strict=True):
+        if _near_an_end(xi_, sol.stretches):
+            continue
+        if yi <= log10_target - margin:
+            assert _inside(xi_, sol.stretches), (xi_, yi, sol.stretches)
+        elif yi > log10_target + margin:
+            assert not _inside(xi_, sol.stretches), (xi_, yi, sol.stretches)
+    ends = [s.lo for s in sol.stretches] if sol.decreasing else [s.hi for s in sol.stretches]
+    answer = min(ends) if sol.decreasing else max(ends)
+    assert sol.value == pytest.approx(answer, rel=1e-9, abs=1.0 if isinstance(sol.value, int) else 0)
+
+
+def test_a_target_met_only_next_to_a_failing_condition_is_found():
+    """Issue 19.1's first case, the class: score-estimation falls in T0 until Theorem 3.2's T0 < T/2 stops
+    holding; a target between its value at the edge and its value a little before is met only there."""
+    base = {"d0": 16, "n": "1e5"}
+    T = report.evaluate(["score-estimation"], base, xi_reading="printed").resolved.values["T"]
+    edge = T / 2
+
+    def log10_at(T0):
+        row = report.evaluate(["score-estimation"], dict(base, T0=T0), xi_reading="printed").rows[0]
+        return row.log10_exact if row.ok else None
+
+    at_edge, before = log10_at(edge * (1 - mpmath.mpf("1e-15"))), log10_at(edge * mpmath.mpf("0.97"))
+    assert log10_at(edge) is None and at_edge < before
+    sol = ditrates.solve("score-estimation", "T0", mpmath.power(10, (at_edge + before) / 2), xi_reading="printed",
+                         **base)
+    assert sol.direction == "smallest" and 0.97 * edge < sol.value < edge
+    s = sol.stretches[0]
+    assert s.hi_end == "domain" and "T0 < T/2" in s.hi_why and s.hi == pytest.approx(float(edge), rel=1e-12)
+    assert "beyond, condition T0 < T/2" in sol.describe()
+    below = mpmath.power(10, at_edge - mpmath.mpf("0.001"))  # below the bound's infimum: out of reach, said where
+    with pytest.raises(Unreachable, match="where it stops being defined: beyond, condition T0 < T/2") as info:
+        ditrates.solve("score-estimation", "T0", below, xi_reading="printed", **base)
+    assert info.value.minimum_log10 == pytest.approx(float(at_edge), abs=1e-9)
+
+
+def test_a_target_met_only_next_to_the_edge_of_the_printed_range_is_found():
+    """Issue 19.1's second case: xi as printed falls in eps up to the edge of its range; solve finds the narrow
+    stretch that a coarse scan misses, without --range."""
+    base = {"n": "1e5", "L": 4}
+
+    def log10_xi(eps):
+        rows = report.evaluate(["xi"], dict(base, eps=eps), xi_reading="printed").rows
+        return rows[0].log10_exact if rows[0].ok else None
+
+    edge = ditrates.solve("xi", "eps", "1e100000", xi_reading="printed", find="largest", **base).value
+    at_edge = log10_xi(edge)
+    assert log10_xi(edge * (1 + 1e-9)) is None
+    target = mpmath.power(10, at_edge + mpmath.mpf("0.01"))
+    sol = ditrates.solve("xi", "eps", target, xi_reading="printed", **base)
+    assert sol.value < edge and log10_xi(sol.value) == pytest.approx(float(at_edge) + 0.01, abs=1e-9)
+    assert sol.stretches[-1].hi_end == "domain"
+
+
+def test_every_stretch_is_reported_for_a_bound_that_dips_twice():
+    """A bound below the target in two stretches: both are found, and the answer is an end of the set as asked."""
+    r = ditrates.get("score-approximation")  # sqrt(d0) eps / sigma(t): falls in t; held T0, T make it a window
+    sol = ditrates.solve(r, "t", 2.5, d0=16, eps=0.5, T0=0.2, T=3)
+    assert len(sol.stretches) == 1 and sol.stretches[0].lo_end == "crossing" and sol.stretches[0].hi_end == "domain"
+    largest = ditrates.solve(r, "t", 2.5, find="largest", d0=16, eps=0.5, T0=0.2, T=3)
+    assert largest.value == pytest.approx(3.0, rel=1e-12) and largest.direction == "largest"
+
+
+def test_solve_minimises_jointly_over_a_free_eps():
+    """Issue 18.4: with eps left free, the answer is where some eps meets the target, not where eps = auto (which
+    may stop short of xi's infimum) does: at n - 1 no eps of a dense scan meets it."""
+    sol = ditrates.solve("score-estimation", "n", 0.05, d0=16)
+    eps = np.concatenate([np.linspace(1e-3, 0.999, 400), 1 - np.geomspace(1e-3, 1e-15, 200)])
+    n_before = np.array([float(sol.value) * (1 - 1e-9)])
+    before = ditrates.evaluate("score-estimation", gaps=True, d0=16, d=4, n=n_before, eps=eps)
+    assert np.nanmin(before.log10) > math.log10(0.05)
+    best = {"eps": sol.follows["eps"][0]} if sol.at_infimum else {}
+    with mpmath.workdps(40):
+        assert ditrates.get("score-estimation").evaluate(d0=16, n=sol.value, **best).ln_exact <= mpmath.log("0.05")
+
+
+def test_the_printed_answer_typed_back_meets_the_target():
+    """Issue 19.6 for solve: 4 significant digits, rounded into the stretch (up for a smallest value)."""
+    sol = ditrates.solve("score-estimation", "n", 0.05, d0=16, xi_reading="printed")
+    assert sol.shown >= sol.value and len(str(sol.shown).rstrip("0")) <= 4
+    with mpmath.workdps(40):
+        at = ditrates.get("score-estimation").evaluate(d0=16, n=sol.shown, xi_reading="printed").ln_exact
+        assert at <= mpmath.log("0.05")
+    doc = sol.to_dict()
+    assert (doc["shown"], doc["value"]) == (json_number(sol.shown), json_number(sol.value))
