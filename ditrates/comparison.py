@@ -115,7 +115,7 @@ def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading:
         return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}"
     u_min, f_min = min(samples, key=lambda s: abs(s[1]))
     smaller = a if f_min < 0 else b
-    gap = formatting.format_number(mpmath.exp(abs(f_min)))
+    gap = formatting.format_log10(abs(f_min) / numerics.LN10)  # never exp(): f is 10^150000 at d0 = 1e6
     could = ("they can cross within that range" if abs(f_min) < pair.shift else "they still do not cross")
     return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: {smaller} is smaller "
             f"throughout, by a factor of at least about {gap} "

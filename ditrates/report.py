@@ -26,7 +26,7 @@ from ditrates import xi
 from ditrates.defaults import Resolved, resolve
 from ditrates.errors import MissingValue
 from ditrates.evaluation import Evaluation, Failure
-from ditrates.formatting import format_log10, format_number, json_number
+from ditrates.formatting import format_edge, format_log10, format_number, json_number
 from ditrates.rates.estimation import dominant_xi_term
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
@@ -66,7 +66,7 @@ class Report:
         if not row.result.forms or row.reading is None:
             return ""
         if row.reading is xi.Reading.PRINTED:
-            return f"printed (eps <= {format_number(xi.eps_max(self.resolved.values['L']))})"
+            return f"printed (eps <= {format_edge(xi.eps_max(self.resolved.values['L']))})"
         return row.reading.value
 
     def notes(self) -> list[str]:
@@ -139,7 +139,7 @@ def param_rows(resolved: Resolved, keys: Iterable[str]) -> list[list[str]]:
 
 def _reading_notes(v, reading, C_K) -> list[str]:
     L = v["L"]
-    edge = format_number(xi.eps_max(L))
+    edge = format_edge(xi.eps_max(L))
     if reading is xi.Reading.PRINTED:
         lines = [f"xi: Definition 3.4 as printed, backed by the proof (App. F.2) for eps <= {edge} at L = "
                  f"{format_number(L)}."]

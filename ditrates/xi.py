@@ -49,7 +49,7 @@ import mpmath
 import sympy
 
 from ditrates.conditions import Condition, rel
-from ditrates.formatting import MP_DPS, format_log10, format_number
+from ditrates.formatting import MP_DPS, format_edge, format_log10, format_number
 from ditrates.roots import FloatMath, find_root
 from ditrates.symbols import S
 
@@ -120,7 +120,7 @@ RANGE_SOURCE = "App. F.2 (proof of Thm 3.2), the step 'by (1/eps)^L >= 8 log(L/e
 
 def _range_hint(values) -> str:
     L = values[S.L]
-    return (f"Definition 3.4 as printed holds for eps <= {format_number(eps_max(L))} at L = {format_number(L)}; "
+    return (f"Definition 3.4 as printed holds for eps <= {format_edge(eps_max(L))} at L = {format_number(L)}; "
             "the proof reading holds for every eps in (0, 1)")
 
 
@@ -247,6 +247,7 @@ class EpsChoice:
         if self.where == "interior":
             return f"auto = {e} (minimises xi, {form})"
         if self.where == "edge":
+            e = format_edge(self.eps)
             return (f"auto = {e}: the edge of the printed range eps <= {e} at L = {format_number(L)}; xi as printed "
                     "would be smaller at larger eps, where the proof does not back it")
         return (f"auto = {e}: {form} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within "
@@ -316,7 +317,7 @@ def in_printed_range(eps, L):
 
 def describe_reading_at(eps, L, reading) -> str:
     """Why the reading ``auto`` chose ``reading`` at a given eps (scalars)."""
-    edge = f"{format_number(eps_max(L))} (L = {format_number(L)})"
+    edge = f"{format_edge(eps_max(L))} (L = {format_number(L)})"
     if reading is Reading.PRINTED:
         return f"auto: eps = {format_number(eps)} <= {edge}, where App. F.2 backs Def. 3.4 as printed"
     return f"auto: eps = {format_number(eps)} > {edge}, beyond the range where App. F.2 backs Def. 3.4 as printed"

@@ -26,7 +26,7 @@ import sympy
 
 from ditrates import xi as xi_readings
 from ditrates.conditions import Condition, rel
-from ditrates.formatting import format_number
+from ditrates.formatting import format_edge, format_number
 from ditrates.numerics import ln_eval, value_eval
 from ditrates.result import Hidden, Order, Result
 from ditrates.symbols import XI, S
@@ -139,7 +139,7 @@ def _tuned_hint(values) -> str:
     L = values[S.L]
     eps = value_eval(EPS_TUNED, values)
     return (f"the tuned eps = {format_number(eps)} lies above eps_max(L) = "
-            f"{format_number(xi_readings.eps_max(L))} at L = {format_number(L)}")
+            f"{format_edge(xi_readings.eps_max(L))} at L = {format_number(L)}")
 
 
 xi_tuned = Result(

@@ -47,8 +47,11 @@ function describeEps(c, L) { // EpsChoice.describe
   const form = c.reading === "printed" ? "Def. 3.4 as printed" : "the proof's form of xi (App. F.2)";
   const e = fmt(c.eps);
   if (c.where === "interior") return `auto = ${e} (minimises xi, ${form})`;
-  if (c.where === "edge") return `auto = ${e}: the edge of the printed range eps <= ${e} at L = ${fmt(L)}; xi as printed `
-    + "would be smaller at larger eps, where the proof does not back it";
+  if (c.where === "edge") {
+    const edge = Fmt.edge(c.eps);
+    return `auto = ${edge}: the edge of the printed range eps <= ${edge} at L = ${fmt(L)}; xi as printed `
+      + "would be smaller at larger eps, where the proof does not back it";
+  }
   return `auto = ${e}: ${form} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within `
     + `${Math.round(K.slack * 100)}% of its infimum`;
 }
@@ -62,7 +65,7 @@ function describeChoice(c) { // EpsChoice.describe_reading
 function readingAt(eps, L, requested) { // xi.reading_at, xi.describe_reading_at
   if (requested !== "auto") return [requested, null];
   const inside = RESULTS.xiRange({ eps: [eps.s, eps.l], L: [L.s, L.l] });
-  const edge = `${fmt(epsMax(L.x))} (L = ${fmt(L)})`;
+  const edge = `${Fmt.edge(epsMax(L.x))} (L = ${fmt(L)})`;
   return inside
     ? ["printed", `auto: eps = ${fmt(eps)} <= ${edge}, where App. F.2 backs Def. 3.4 as printed`]
     : ["proof", `auto: eps = ${fmt(eps)} > ${edge}, beyond the range where App. F.2 backs Def. 3.4 as printed`];
@@ -174,11 +177,27 @@ function resolve(raw, needed, xiReading) { // defaults.resolve
 
 // ---- rows: report.evaluate ----------------------------------------------------------------------------------
 const HINTS = {
-  range: (vals) => `Definition 3.4 as printed holds for eps <= ${fmt(epsMax(vals.L.x))} at L = ${fmt(vals.L)}; `
+  range: (vals) => `Definition 3.4 as printed holds for eps <= ${Fmt.edge(epsMax(vals.L.x))} at L = ${fmt(vals.L)}; `
     + "the proof reading holds for every eps in (0, 1)",
   tuned: (vals) => `the tuned eps = ${fmt(fromPair(RESULTS.xi.epsTuned(envOf(vals))))} lies above eps_max(L) = `
-    + `${fmt(epsMax(vals.L.x))} at L = ${fmt(vals.L)}`,
+    + `${Fmt.edge(epsMax(vals.L.x))} at L = ${fmt(vals.L)}`,
 };
+
+function shownAt(c, values) { // Condition.shown_at: digits enough that the printed values, typed back, still fail
+  let texts = [];
+  for (let digits = 4; digits <= 20; digits++) {
+    texts = c.keys.map((k) => Fmt.number(values[k], digits));
+    const typed = { ...values };
+    try {
+      c.keys.forEach((k, i) => { typed[k] = parseNumber(texts[i], false, k); });
+    } catch (e) {
+      if (e instanceof InputError) break; // a form that does not parse back: as precise as it gets
+      throw e;
+    }
+    if (!c.test(envOf(typed))) break;
+  }
+  return c.keys.map((k, i) => `${P[k].label} = ${texts[i]}`).join(", ");
+}
 
 function evaluateRow(r, res) { // Result.try_evaluate_at
   const reading = "printed" in r.forms ? res.reading : null;
@@ -186,7 +205,7 @@ function evaluateRow(r, res) { // Result.try_evaluate_at
   for (const c of r.conditions) {
     if (c.reading !== null && c.reading !== reading) continue;
     if (c.test(v)) continue;
-    const shown = c.keys.map((k) => `${P[k].label} = ${fmt(res.values[k])}`).join(", ");
+    const shown = shownAt(c, res.values);
     const hint = !c.hint ? "" : (c.hint.text !== undefined ? c.hint.text : HINTS[c.hint](res.values));
     return { r, ok: false, reading, condition: c,
       message: `${r.name}: condition ${c.text} of ${c.source} fails at ${shown}` + (hint ? ` (${hint})` : "") };
