@@ -255,8 +255,8 @@ def with_preset(params: dict, preset: Sequence[str] | str | None) -> registry.Ap
     if applied.overrode:
         given = ", ".join(f"{k} = {params[k]}" for k in applied.overrode)
         sys.stderr.write(f"ditrates: warning: {given} overrides the preset {applied.name}"
-                         + (f"; its {' and '.join(applied.dropped)} are not used (d0 = d L)" if applied.dropped
-                            else "") + "\n")
+                         + (f"; its {' and '.join(applied.dropped)} {'are' if len(applied.dropped) > 1 else 'is'} "
+                            "not used (d0 = d L)" if applied.dropped else "") + "\n")
     return applied
 
 

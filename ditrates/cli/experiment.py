@@ -175,7 +175,7 @@ def report(
     if plot is not None:
         if importlib.util.find_spec("matplotlib") is None:
             raise DitratesError("--plot needs matplotlib (pip install 'ditrates[numeric]')")
-        output_path(str(plot), (".png",), "--plot")
+        output_path(str(plot), (".png",), "--plot", stdout=False)
     if directory.exists() and not directory.is_dir():
         raise DitratesError(f"{directory} is a file, not a directory written by 'ditrates experiment run'")
     loaded = store.read_records(directory / store.RESULTS_FILE)

@@ -240,24 +240,28 @@ STDOUT = "-"
 """An output path of ``-`` means standard output."""
 
 
-def output_path(raw: str | None, suffixes: Sequence[str], what: str = "output") -> Path | str | None:
-    """Check an output path before any work is done: ``-`` is stdout (for text formats), the suffix must be one
-    of ``suffixes``, an existing directory is refused, and the file must be writable, which is checked by
-    doing it (a probe file in its directory, an existing file opened for appending: a permission test alone
-    passes for root on /proc or a read-only mount). Returns the path (or ``-``, or None when no output was
-    asked for).
+def output_path(raw: str | None, suffixes: Sequence[str], what: str = "output", *,
+                stdout: bool = True) -> Path | str | None:
+    """Check an output path before any work is done: ``-`` is stdout (where ``stdout`` allows it), the suffix
+    must be one of ``suffixes``, an existing directory is refused, and the file must be writable, which is
+    checked by doing it (a probe file in its directory, an existing file opened for appending: a permission
+    test alone passes for root on /proc or a read-only mount). Returns the path (or ``-``, or None when no
+    output was asked for).
 
     >>> output_path("-", (".tex",)), output_path(None, (".tex",))
     ('-', None)
     """
-    if raw is None or raw == STDOUT:
+    if raw is None or (raw == STDOUT and stdout):
         return raw
     path = Path(raw)
     if suffixes and path.suffix.lower() not in suffixes:
-        raise DitratesError(f"{what} {path}: the suffix must be one of {', '.join(suffixes)} (or - for stdout)")
+        raise DitratesError(f"{what} {path}: the suffix must be one of {', '.join(suffixes)}"
+                            + (" (or - for stdout)" if stdout else ""))
     if path.is_dir():
         raise DitratesError(f"{what} {path} is a directory; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise DitratesError(f"cannot write {path}: {parent} is a file, not a directory")
     if not parent.is_dir():
         raise DitratesError(f"cannot write {path}: the directory {parent} does not exist")
     try:
@@ -267,7 +271,7 @@ def output_path(raw: str | None, suffixes: Sequence[str], what: str = "output") 
             with open(path, "ab"):
                 pass
     except OSError as e:
-        raise DitratesError(f"cannot write {path}: {e.strerror or e}") from None
+        raise DitratesError(f"cannot write {path}: not writable ({e.strerror or e})") from None
     return path
 
 
