@@ -370,8 +370,8 @@ def test_as_a_subprocess_and_in_a_pipe():
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("args", [["bound", "--d0", "16", "--n", "1e5"], ["bound", "--d0", "16", "--n", "1e5", "--json"],
-                                  ["latex", "xi"]])
+@pytest.mark.parametrize("args", [["bound", "--d0", "16", "--n", "1e5"], ["latex", "xi"],
+                                  ["bound", "--d0", "16", "--n", "1e5", "--json"]])
 def test_standard_output_on_a_full_disk_is_one_line_and_exit_1(args):
     """Issue 19.3: a write that fails midway (here all of it) is one line on stderr, exit 1, no traceback."""
     with open("/dev/full", "w") as full:
