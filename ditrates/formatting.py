@@ -136,6 +136,26 @@ def format_edge(x, *, upper: bool = True, digits: int = 4) -> str:
     return format_number(round_inward(x, up=not upper, digits=digits), digits)
 
 
+def format_against(x, edge, *, upper: bool = True) -> tuple[str, str]:
+    """``x`` and the end ``edge`` of a range, printed so that the printed numbers compare as the numbers do (the
+    edge rounded inward, both with more digits where 4 would contradict the comparison): never
+    ``eps = 0.4458 <= 0.4457``.
+
+    >>> format_against(mpmath.mpf("0.44577"), mpmath.mpf("0.445772")), format_against(0.6, mpmath.mpf("0.445772"))
+    (('0.44577', '0.445772'), ('0.6', '0.4457'))
+    """
+    inside = x <= edge if upper else x >= edge
+    for digits in range(4, 21):
+        shown, end = format_number(x, digits), format_edge(edge, upper=upper, digits=digits)
+        try:
+            a, b = parse_number(shown), parse_number(end)
+        except DomainError:  # a form that does not parse back (1 - 4.0e-8): as precise as it gets
+            break
+        if (a <= b if upper else a >= b) == inside and (shown != end or x == edge):
+            break
+    return shown, end
+
+
 def format_log10(log10, digits: int = 4) -> str:
     """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise, and a tower
     ``10^(10^(...))`` where the exponent itself is beyond 10^300.

@@ -130,7 +130,9 @@ def param_rows(resolved: Resolved, keys: Iterable[str]) -> list[list[str]]:
     for k in keys:
         if k in resolved.values:
             p = PARAMS[k]
-            rows.append([p.label, format_number(resolved.values[k]), resolved.reasons.get(k, "given"), p.meaning])
+            why = resolved.reasons.get(k, "given")
+            shown = xi.shown_eps(resolved.values[k], "edge" if k == "eps" and xi.EDGE_WORDS in why else "")
+            rows.append([p.label, shown, why, p.meaning])
     if resolved.reading is not None and {"n", "L"} <= resolved.values.keys():
         rows.append(["xi reading", resolved.reading.value, resolved.reasons.get("xi_reading", "given"),
                      "which form of xi (Def. 3.4): printed, or the proof's (App. F.2)"])

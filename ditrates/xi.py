@@ -49,7 +49,7 @@ import mpmath
 import sympy
 
 from ditrates.conditions import Condition, rel
-from ditrates.formatting import MP_DPS, format_edge, format_log10, format_number
+from ditrates.formatting import MP_DPS, format_against, format_edge, format_log10, format_number
 from ditrates.roots import FloatMath, find_root
 from ditrates.symbols import S
 
@@ -224,6 +224,15 @@ def _eps_of(y):
     return _namespace(y).exp(-y)
 
 
+EDGE_WORDS = "the edge of the printed range"
+"""How ``eps = auto`` at the edge of the printed range is described (:meth:`EpsChoice.describe`)."""
+
+
+def shown_eps(eps, where="interior") -> str:
+    """eps as printed: rounded inward where it is the edge of the printed range (typed back, it lies inside)."""
+    return format_edge(eps) if where == "edge" else format_number(eps)
+
+
 @dataclasses.dataclass(frozen=True)
 class EpsChoice:
     """The eps that minimises xi in a reading, where it lies, and ln xi there.
@@ -247,8 +256,8 @@ class EpsChoice:
         if self.where == "interior":
             return f"auto = {e} (minimises xi, {form})"
         if self.where == "edge":
-            e = format_edge(self.eps)
-            return (f"auto = {e}: the edge of the printed range eps <= {e} at L = {format_number(L)}; xi as printed "
+            e = shown_eps(self.eps, self.where)
+            return (f"auto = {e}: {EDGE_WORDS} eps <= {e} at L = {format_number(L)}; xi as printed "
                     "would be smaller at larger eps, where the proof does not back it")
         return (f"auto = {e}: {form} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within "
                 f"{BOUNDARY_SLACK:.0%} of its infimum")
@@ -257,7 +266,8 @@ class EpsChoice:
         """Why this reading, when it was chosen automatically with eps = auto (scalars)."""
         if self.other is None:
             return "given"
-        mine, theirs = (f"{format_log10(c.ln_xi / LN10)} at eps = {format_number(c.eps)}" for c in (self, self.other))
+        mine, theirs = (f"{format_log10(c.ln_xi / LN10)} at eps = {shown_eps(c.eps, c.where)}"
+                        for c in (self, self.other))
         return f"auto: the smaller minimum of xi ({mine}; {self.other.reading.value}: {theirs})"
 
 
@@ -317,10 +327,11 @@ def in_printed_range(eps, L):
 
 def describe_reading_at(eps, L, reading) -> str:
     """Why the reading ``auto`` chose ``reading`` at a given eps (scalars)."""
-    edge = f"{format_edge(eps_max(L))} (L = {format_number(L)})"
+    e, edge = format_against(eps, eps_max(L))
     if reading is Reading.PRINTED:
-        return f"auto: eps = {format_number(eps)} <= {edge}, where App. F.2 backs Def. 3.4 as printed"
-    return f"auto: eps = {format_number(eps)} > {edge}, beyond the range where App. F.2 backs Def. 3.4 as printed"
+        return f"auto: eps = {e} <= {edge} (L = {format_number(L)}), where App. F.2 backs Def. 3.4 as printed"
+    return (f"auto: eps = {e} > {edge} (L = {format_number(L)}), beyond the range where App. F.2 backs Def. 3.4 as "
+            "printed")
 
 
 def reading_at(eps, L, requested: str = AUTO):

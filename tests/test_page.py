@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ditrates import report
+from ditrates import report, xi
 from ditrates.cli import app
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_log10, format_number
@@ -154,7 +154,8 @@ def check(driver, values: dict, reading: str) -> int:
             compared += 1
         for k, v in rep.resolved.values.items():
             if k in got["shown"] and got["shown"][k]["text"] is not None:
-                assert got["shown"][k]["text"] == format_number(v), (raw, k, got["shown"][k], v)
+                at_edge = k == "eps" and xi.EDGE_WORDS in rep.resolved.reasons.get(k, "")  # rounded inward
+                assert got["shown"][k]["text"] == xi.shown_eps(v, "edge" if at_edge else ""), (raw, k, got["shown"][k])
                 assert got["shown"][k]["why"] == rep.resolved.reasons.get(k, "given"), (raw, k, got["shown"][k])
         if "xi_reading" in rep.resolved.reasons and rep is reports[0]:
             assert got["shown"]["xi_reading"]["why"] == rep.resolved.reasons["xi_reading"]

@@ -57,7 +57,8 @@ function render(raw, reading) {
   for (const k of [...RESULTS.inputs, "xi_reading"]) {
     const val = $("val-" + k), w = $("why-" + k);
     if (val) {
-      val.textContent = k in shown ? Fmt.number(shown[k]) : "";
+      const edge = k === "eps" && (why[k] || "").includes("the edge of the printed range"); // report.param_rows
+      val.textContent = k in shown ? (edge ? Fmt.edge(shown[k]) : Fmt.number(shown[k])) : "";
       val.dataset.log10 = k in shown ? String(shown[k].l / Math.LN10) : "";
     }
     if (w) w.textContent = k in why ? why[k] : k in shown ? "given" : "";

@@ -160,7 +160,20 @@ const Fmt = (() => {
     const x = whole / scale;
     return number({ s: Math.sign(x), l: Math.log(Math.abs(x)), x, int: false }, digits);
   }
-  return { nstr, number, log10, g4, edge };
+  // format_against: x and a range's end printed so that the printed numbers compare as the numbers do.
+  function against(v, end, upper = true) {
+    const inside = upper ? v.x <= end.x : v.x >= end.x;
+    let shown = "", edgeShown = "";
+    for (let digits = 4; digits <= 20; digits++) {
+      shown = number(v, digits);
+      edgeShown = edge(end, upper, digits);
+      const a = parseFloat(shown), b = parseFloat(edgeShown);
+      if (!/^-?[0-9.]+(e[+-]?[0-9]+)?$/.test(shown) || !/^-?[0-9.]+(e[+-]?[0-9]+)?$/.test(edgeShown)) break;
+      if ((upper ? a <= b : a >= b) === inside && (shown !== edgeShown || v.x === end.x)) break;
+    }
+    return [shown, edgeShown];
+  }
+  return { nstr, number, log10, g4, edge, against };
 })();
 
 // ---- numbers in: ditrates.formatting.parse_number (Python's Decimal syntax), exact for integers -------

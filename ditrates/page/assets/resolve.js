@@ -58,17 +58,18 @@ function describeEps(c, L) { // EpsChoice.describe
 
 function describeChoice(c) { // EpsChoice.describe_reading
   if (!c.other) return "given";
-  const at = (x) => `${Fmt.log10(x.lnxi / Math.LN10)} at eps = ${fmt(x.eps)}`;
+  const at = (x) => `${Fmt.log10(x.lnxi / Math.LN10)} at eps = ${x.where === "edge" ? Fmt.edge(x.eps) : fmt(x.eps)}`;
   return `auto: the smaller minimum of xi (${at(c)}; ${c.other.reading}: ${at(c.other)})`;
 }
 
 function readingAt(eps, L, requested) { // xi.reading_at, xi.describe_reading_at
   if (requested !== "auto") return [requested, null];
   const inside = RESULTS.xiRange({ eps: [eps.s, eps.l], L: [L.s, L.l] });
-  const edge = `${Fmt.edge(epsMax(L.x))} (L = ${fmt(L)})`;
+  const [e, edge] = Fmt.against(eps, epsMax(L.x));
   return inside
-    ? ["printed", `auto: eps = ${fmt(eps)} <= ${edge}, where App. F.2 backs Def. 3.4 as printed`]
-    : ["proof", `auto: eps = ${fmt(eps)} > ${edge}, beyond the range where App. F.2 backs Def. 3.4 as printed`];
+    ? ["printed", `auto: eps = ${e} <= ${edge} (L = ${fmt(L)}), where App. F.2 backs Def. 3.4 as printed`]
+    : ["proof", `auto: eps = ${e} > ${edge} (L = ${fmt(L)}), beyond the range where App. F.2 backs Def. 3.4 as `
+      + "printed"];
 }
 
 // ---- parameters: defaults.resolve -------------------------------------------------------------------------
