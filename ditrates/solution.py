@@ -107,20 +107,25 @@ class Solution:
         return float(mpmath.log10(self.value))
 
     def describe(self) -> str:
-        """``smallest n with score-estimation <= 0.05: 8.206e+14``, and where the bound rises above the target
-        again (the stretch's other end)."""
+        """``smallest n with score-estimation <= 0.05: 8.206e+14``, with what ends the stretch holding the answer:
+        where the bound crosses the target again, or where a condition of the result stops holding."""
         label, fmt = param(self.key).label, formatting.format_number
         target = formatting.format_exact(self.target)
         line = f"{self.direction} {label} with {self.result.name} <= {target}: {fmt(self.shown)}"
         s = next(s for s in self.stretches if (s.lo, s.hi) == self.interval)  # the stretch holding the answer
-        end, kind, why = (s.hi, s.hi_end, s.hi_why) if self.decreasing else (s.lo, s.lo_end, s.lo_why)
-        if kind == "crossing":
-            line += (f" (the bound rises above the target again beyond {label} = {edge_text(end, upper=True)})"
-                     if self.decreasing else f" (and from {label} = {edge_text(end, upper=False)})")
-        elif kind == "domain":
-            where = "beyond" if self.decreasing else "below"
-            line += f" (up to {label} = {edge_text(end, upper=self.decreasing)}; {where}, {why})"
-        return line
+        low = (s.lo, s.lo_end, s.lo_why, False)
+        high = (s.hi, s.hi_end, s.hi_why, True)
+        notes = []
+        for end, kind, why, upper in (low, high) if self.decreasing else (high, low):
+            at_answer = upper != self.decreasing
+            side = "beyond" if upper else "below"
+            if kind == "domain" and at_answer:
+                notes.append(f"where {why.removesuffix(' fails')} stops holding {side} it")
+            elif kind == "domain":
+                notes.append(f"{'up to' if upper else 'from'} {label} = {edge_text(end, upper=upper)}; {side}, {why}")
+            elif kind == "crossing" and not at_answer:
+                notes.append(f"the bound rises above the target again {side} {label} = {edge_text(end, upper=upper)}")
+        return line + (f" ({'; '.join(notes)})" if notes else "")
 
     def __repr__(self) -> str:
         return (f"Solution({self.result.name}: {self.direction} {self.key} = {formatting.format_number(self.shown)} "

@@ -105,9 +105,12 @@ def _pick(f, stretches, find, lo, hi):
     s = first if find == "smallest" else last
     if (s.lo_end if find == "smallest" else s.hi_end) == "range":
         end = lo if find == "smallest" else hi
+        edge = f.p.low if find == "smallest" else f.p.high
+        beyond = ("no value lies beyond it" if edge is not None and abs(end - edge) <= 1e-9 * max(1, abs(edge)) else
+                  f"the {find} {label} lies beyond it (widen the range)")
         raise DitratesError(f"{f.result.name} is <= {f.target_text} already at the "
                             f"{'start' if find == 'smallest' else 'end'} of the search range ({label} = {_fmt(end)}): "
-                            f"the {find} {label} lies beyond it (widen the range)")
+                            + beyond)
     return find, s
 
 
