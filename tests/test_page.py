@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ditrates import report, xi
+from ditrates import report
 from ditrates.cli import app
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_log10, format_number
@@ -152,10 +152,10 @@ def check(driver, values: dict, reading: str) -> int:
             assert page["reading"] == (row.reading.value if row.reading is not None else "")
             assert (page["cls"] == "vacuous") == bool(row.vacuous)
             compared += 1
-        for k, v in rep.resolved.values.items():
+        for k in rep.resolved.values:
             if k in got["shown"] and got["shown"][k]["text"] is not None:
-                at_edge = k == "eps" and xi.EDGE_WORDS in rep.resolved.reasons.get(k, "")  # rounded inward
-                assert got["shown"][k]["text"] == xi.shown_eps(v, "edge" if at_edge else ""), (raw, k, got["shown"][k])
+                text = {row[0]: row[1] for row in report.param_rows(rep.resolved, [k])}[PARAMS[k].label]
+                assert got["shown"][k]["text"] == text, (raw, k, got["shown"][k])  # as the CLI's Parameters table
                 assert got["shown"][k]["why"] == rep.resolved.reasons.get(k, "given"), (raw, k, got["shown"][k])
         if "xi_reading" in rep.resolved.reasons and rep is reports[0]:
             assert got["shown"]["xi_reading"]["why"] == rep.resolved.reasons["xi_reading"]

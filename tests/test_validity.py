@@ -30,7 +30,7 @@ def test_every_eps_the_printed_reading_accepts_satisfies_the_inequality(L, eps):
         r.evaluate(n=10**6, L=L, eps=eps, xi_reading="printed")
     except ConditionError as e:
         assert not inequality_holds(eps, L)
-        assert f"eps <= {ditrates.formatting.format_number(xi.eps_max(L))} at L = {L}" in str(e)
+        assert f"eps <= {ditrates.formatting.format_edge(xi.eps_max(L))} at L = {L}" in str(e)  # inward (19.6)
         return
     assert inequality_holds(eps, L)
 
