@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ditrates
-from ditrates import report
+from ditrates import report, roots
 from ditrates.defaults import DEPENDS
 from ditrates.errors import Unreachable
 from ditrates.formatting import json_number
@@ -152,13 +152,28 @@ def test_a_target_met_only_next_to_the_edge_of_the_printed_range_is_found():
     assert sol.stretches[-1].hi_end == "domain"
 
 
-def test_every_stretch_is_reported_for_a_bound_that_dips_twice():
-    """A bound below the target in two stretches: both are found, and the answer is an end of the set as asked."""
-    r = ditrates.get("score-approximation")  # sqrt(d0) eps / sigma(t): falls in t; held T0, T make it a window
+def test_every_stretch_is_found_with_what_ends_it():
+    """The level set behind solve: a function at or below 0 on two stretches, one ending at the range's end, and
+    one below 0 only between two samples (a dip the samples do not see, found from the sampled minimum)."""
+    grid = [i / 4 for i in range(1, 41)]  # 0.25 to 10 (sin(0) = 0 would be a stretch of its own)
+    wave = roots.level_set(math.sin, grid)
+    assert [(s.lo_end, s.hi_end) for s in wave.stretches] == [("crossing", "crossing"), ("crossing", "range")]
+    assert [(s.lo, s.hi) for s in wave.stretches] == [pytest.approx((math.pi, 2 * math.pi), abs=1e-12),
+                                                      pytest.approx((3 * math.pi, 10.0), abs=1e-12)]
+    dip = roots.level_set(lambda u: abs(u - 5.1) - 0.01, grid)  # <= 0 on [5.09, 5.11], between samples 5 and 5.25
+    assert [(round(s.lo, 9), round(s.hi, 9)) for s in dip.stretches] == [(5.09, 5.11)]
+
+
+def test_the_smallest_and_the_largest_end_each_with_what_ends_the_stretch():
+    """sqrt(d0) eps / sigma(t) falls in t up to t = T, where Theorem 3.1's t <= T stops holding: the smallest t
+    is a crossing, the largest the edge of the condition; each sentence names the other end."""
+    r = ditrates.get("score-approximation")
     sol = ditrates.solve(r, "t", 2.5, d0=16, eps=0.5, T0=0.2, T=3)
     assert len(sol.stretches) == 1 and sol.stretches[0].lo_end == "crossing" and sol.stretches[0].hi_end == "domain"
+    assert "beyond, condition t <= T" in sol.describe()
     largest = ditrates.solve(r, "t", 2.5, find="largest", d0=16, eps=0.5, T0=0.2, T=3)
     assert largest.value == pytest.approx(3.0, rel=1e-12) and largest.direction == "largest"
+    assert "stops holding beyond it" in largest.describe() and "below t = " in largest.describe()
 
 
 def test_solve_minimises_jointly_over_a_free_eps():

@@ -22,8 +22,8 @@ from ditrates.cli.app import (
     with_preset,
 )
 from ditrates.cli.output import Output
-from ditrates.formatting import format_log10, format_number, split_range
-from ditrates.solve import SHOWN_DIGITS
+from ditrates.formatting import format_exact, format_log10, format_number, split_range
+from ditrates.solution import SHOWN_DIGITS, edge_text
 from ditrates.solve import solve as solve_
 from ditrates.symbols import param
 
@@ -81,8 +81,8 @@ def solve(
         out.line(f"  eps: {sol.follows['eps'][1]}")
     others = [s for s in sol.stretches if (s.lo, s.hi) != sol.interval]
     if others:
-        out.line(f"  also <= {format_number(sol.target)} for {label} in "
-                 + ", ".join(f"[{format_number(s.lo)}, {format_number(s.hi)}]" for s in others))
+        out.line(f"  also <= {format_exact(sol.target)} for {label} in " + ", ".join(
+            f"[{edge_text(s.lo, upper=False)}, {edge_text(s.hi, upper=True)}]" for s in others))
     out.line("  Hidden constants are 1 and O~ factors are left out: an order of magnitude"
              + (", not a sample size to plan with." if sol.key == "n" else "."))
 
