@@ -125,7 +125,7 @@ def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading:
         return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT} ({why})"
     u_min, f_min = pair.base.closest(samples)
     smaller = a if f_min < 0 else b
-    gap = formatting.format_number(mpmath.exp(abs(f_min)))
+    gap = formatting.format_log10(abs(f_min) / numerics.LN10)  # never exp(): f is 10^150000 at d0 = 1e6
     could = ("they can cross within that range" if abs(f_min) < pair.shift else "they still do not cross")
     return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: {smaller} is smaller "
             f"throughout, by a factor of at least about {gap} "
@@ -184,10 +184,10 @@ class _Diff:
 
         def gap(u):
             f = self(u)
-            return mpmath.inf if f is None else sign * f
+            return None if f is None else sign * f
 
-        u = roots.golden_min(gap, samples[max(i - 1, 0)][0], samples[min(i + 1, len(samples) - 1)][0])
-        return (u, sign * gap(u)) if gap(u) < abs(f_i) else (u_i, f_i)
+        best = roots.golden_min(gap, samples[max(i - 1, 0)][0], samples[min(i + 1, len(samples) - 1)][0])
+        return (best[0], sign * best[1]) if best is not None and best[1] < abs(f_i) else (u_i, f_i)
 
     def solve(self, level, u0, u1):
         """The u in [u0, u1] where the difference equals ``level`` (a sign change of f - level there)."""

@@ -22,9 +22,11 @@ from typing import Any
 import mpmath
 import sympy
 
-from ditrates import numerics
+from ditrates import formatting, numerics
+from ditrates.errors import DitratesError
 from ditrates.formatting import is_array
 from ditrates.printing import latex, text
+from ditrates.symbols import BY_SYMBOL
 
 
 class Support(str, enum.Enum):
@@ -117,6 +119,21 @@ class Condition:
         if isinstance(lhs, mpmath.mpf) or isinstance(rhs, mpmath.mpf):
             lhs, rhs = numerics._mp(lhs), numerics._mp(rhs)
         return _OPS[type(rel)](lhs, rhs)
+
+    def shown_at(self, values: Mapping[sympy.Symbol, Any]) -> str:
+        """The values of the condition's symbols (``L = 4, eps = 0.4458``) with as many digits as it takes for the
+        printed numbers, typed back, to fail the condition too (at least 4): a message about a failed condition
+        never shows numbers that would satisfy it (``n = 3.0`` for n = 2.999997 against n >= 3)."""
+        keys = sorted(self.symbols, key=str)
+        for digits in range(4, 21):
+            shown = {s: formatting.format_number(values[s], digits) for s in keys}
+            try:
+                typed = {**values, **{s: formatting.parse_number(shown[s]) for s in keys}}
+            except DitratesError:  # a form that does not parse back (10^(...), 1 - 4.0e-8): as precise as it gets
+                break
+            if not self.holds(typed):
+                break
+        return ", ".join(f"{BY_SYMBOL[s].label} = {shown[s]}" for s in keys)
 
     def _holds_elementwise(self, values):
         import numpy as np  # arrays come from callers that have numpy loaded

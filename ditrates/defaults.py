@@ -129,14 +129,14 @@ def _d_from_L(c):
     v = c.values
     d0, L = v["d0"], v["L"]
     exact = c.strict and not is_array(d0)
-    return (_exact_div(d0, L, "L") if exact else d0 / L), "d0 / L"
+    return (_exact_div(d0, L, "L") if exact else _div(d0, L)), "d0 / L"
 
 
 def _L_from_d(c):
     v = c.values
     d0, d = v["d0"], v["d"]
     exact = c.strict and not is_array(d0)
-    value = _exact_div(d0, d, "d") if exact else d0 / d
+    value = _exact_div(d0, d, "d") if exact else _div(d0, d)
     return value, f"d0 / d = {_fmt(value)}"
 
 
@@ -304,6 +304,16 @@ def _exact_div(a: int, b: int, name: str) -> int:
     if a % b:
         raise DomainError(f"{name} = {b} does not divide d0 = {a} (Definition 3.1: d0 = d L)")
     return a // b
+
+
+def _div(a, b):
+    """a / b, exactly where both are integers and b divides a (d0 = d L then holds exactly at any size; a float
+    quotient of 10^300 / 4 would not), else in real arithmetic."""
+    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+        return a // b
+    if isinstance(a, int) and abs(a) >= 2**1000:  # beyond float64
+        return mpmath.mpf(a) / b
+    return a / b
 
 
 def _fmt(v) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 import mpmath
 
 from ditrates import formatting, report, xi
-from ditrates.errors import DitratesError, RunError
+from ditrates.errors import RunError
 from ditrates.printing import latex
 from ditrates.registry import GROUPS, get
 from ditrates.result import Result
@@ -261,10 +261,7 @@ def compile_pdf(source: str, output) -> Path:
         if proc.returncode != 0 or not pdf.exists():
             errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
             raise RunError("pdflatex failed: " + (errors[0] if errors else f"exit code {proc.returncode}"))
-        try:
-            shutil.copyfile(pdf, output)
-        except OSError as e:
-            raise DitratesError(f"cannot write {output}: {e.strerror}") from None
+        shutil.copyfile(pdf, output)
     return output
 
 

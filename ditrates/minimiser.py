@@ -27,7 +27,7 @@ import sympy
 from ditrates.conditions import Condition
 from ditrates.formatting import format_number, is_array
 from ditrates.numerics import ln_eval, value_eval
-from ditrates.ranges import AT_Y, ITERATIONS, U, Y, backend, edge_y, eps_of, scalar, snap
+from ditrates.ranges import AT_Y, ITERATIONS, U, Y, backend, edge_y, eps_of, scalar, shown_edge, snap
 from ditrates.roots import FloatMath, MpMath, find_root
 from ditrates.symbols import S
 from ditrates.xi import READINGS, Reading, ranges, reading, terms
@@ -187,8 +187,11 @@ class EpsChoice:
     binding: Condition | None = None
 
     def describe(self, values: Mapping) -> str:
-        """Why this eps: the reason shown beside ``eps = auto`` (scalars)."""
+        """Why this eps: the reason shown beside ``eps = auto`` (scalars); an edge printed inward (typed back, it lies
+        inside the range)."""
         e, title = format_number(self.eps), self.reading.title
+        if self.where == "edge":
+            e = shown_edge(ranges(self.reading), values, self.eps)
         if self.where == "interior":
             return f"auto = {e} (minimises xi, {title}, inside its ranges)"
         if self.where == "edge":

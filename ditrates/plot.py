@@ -193,7 +193,8 @@ def _wrap(text: str, inches: float, points: float = FONT) -> str:
 def draw(fig: Figure, out: str | IO[bytes], fmt: str | None = None, title: str | None = None,
          size: tuple[float, float] = SIZES["page"]) -> None:
     """Draw ``fig`` to ``out`` (a path or a binary file) as ``fmt`` (png, svg or pdf; from the suffix if None),
-    ``size`` inches wide (the axes' part ``size[1]`` high; the legend below adds its own height)."""
+    ``size`` inches wide (the axes' part ``size[1]`` high; the legend below adds its own height); ``title`` goes
+    before the title that says what is drawn (e.g. the preset's name)."""
     import matplotlib.pyplot as plt
 
     fmt = fmt or str(out).rsplit(".", 1)[-1].lower()
@@ -231,8 +232,8 @@ def render(fig: Figure, title: str | None = None, size: tuple[float, float] = SI
     ax.set_xlabel(_wrap(f"{PARAMS[fig.vs].label} ({PARAMS[fig.vs].meaning})", width - 0.3))
     ax.set_ylabel(_wrap(_ylabel(fig, double_log), height - 0.2))
     fixed = ", ".join(f"{PARAMS[k].label} = {format_number(v)}" for k, v in fig.params.items())
-    text = title or (f"against {PARAMS[fig.vs].label}" + (f" at {fixed}" if fixed else "")
-                     + f"; xi reading {fig.xi_reading}; hidden constants 1")
+    text = (f"{title}: " if title else "") + f"against {PARAMS[fig.vs].label}" + (f" at {fixed}" if fixed else "") \
+        + f"; xi reading {fig.xi_reading}; hidden constants 1"
     ax.set_title(_wrap(text, width - 0.3, RC["axes.titlesize"]))
     ax.grid(True, which="major", lw=0.3, alpha=0.6)
     _legend_below(figure, ax, width, height)

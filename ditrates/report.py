@@ -150,11 +150,22 @@ def param_rows(resolved: Resolved, keys: Iterable[str]) -> list[list[str]]:
     for k in keys:
         if k in resolved.values:
             p = PARAMS[k]
-            rows.append([p.label, format_number(resolved.values[k]), resolved.reasons.get(k, "given"), p.meaning])
+            rows.append([p.label, _shown(resolved, k), resolved.reasons.get(k, "given"), p.meaning])
     if "eps" in resolved.values and {"n", "L"} <= resolved.values.keys():
         given = "given" if resolved.reading is not xi.DEFAULT else "the default: what the paper states"
         rows.append(["xi reading", resolved.reading.value, given, resolved.reading.spec.summary])
     return rows
+
+
+def _shown(resolved: Resolved, key: str) -> str:
+    """A parameter's value as printed; eps = auto on the edge of its range inward (typed back, it lies inside)."""
+    v = resolved.values[key]
+    if key == "eps" and "eps" in resolved.reasons and "L" in resolved.values and resolved.values["L"] >= 2:
+        vals = resolved.symbol_values()
+        edge = minimiser.edge(resolved.reading, vals)[0]
+        if abs(v - edge) <= mpmath.mpf("1e-9") * edge:
+            return shown_edge(xi.ranges(resolved.reading), vals, edge)
+    return format_number(v)
 
 
 def _reading_notes(resolved: Resolved, edge, shown: str) -> list[str]:

@@ -30,7 +30,7 @@ from ditrates.defaults import resolve
 from ditrates.errors import ConditionError, DomainError
 from ditrates.evaluation import Evaluation, Failure
 from ditrates.printing import latex, text
-from ditrates.symbols import BY_SYMBOL, PARAMS, Param
+from ditrates.symbols import PARAMS, Param
 
 PAPER = ("Hu, Wu, Li, Pi, Song, Liu: On Statistical Rates and Provably Efficient Criteria of Latent Diffusion "
          "Transformers (DiTs), NeurIPS 2024, arXiv 2407.01079")
@@ -290,8 +290,7 @@ class Result:
             if outside_range and c.waivable:
                 outside.append(c)
                 continue
-            shown = ", ".join(f"{BY_SYMBOL[s].label} = {formatting.format_number(vals[s])}"
-                              for s in sorted(c.symbols, key=str))
+            shown = c.shown_at(vals)
             hint = c.hint_at(vals)
             raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}"
                                  + (f" ({hint})" if hint else ""), condition=c, hint=hint)
@@ -304,7 +303,8 @@ class Result:
 
         Defaults that are functions of ``key`` follow it (``T = ln n``, ``eps = auto``, ``L = d0/d``), so
         this is the slope of the curve a user sees when varying ``key`` alone. Computed by a central difference of
-        the log-space bound (step 1e-6 in ``ln key``, error about 1e-12).
+        the log-space bound (step 1e-6 in ``ln key``, error about 1e-12), or a one-sided one at the edge of a
+        condition.
 
         >>> import ditrates
         >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.15, L=2, d=2), 6)   # the covering term dominates
@@ -314,12 +314,20 @@ class Result:
         key_value = base.values[key]
         h = mpmath.mpf("1e-6")
         held = base.held_for(key)
-        lns = []
-        for step in (h, -h):
+
+        def ln(step):
             moved = dict(held, **{key: key_value * mpmath.exp(step)})
             r = resolve(moved, self.keys, strict=False, xi_reading=xi_reading)
-            lns.append(self.evaluate_at(r, explicit=explicit, outside_range=outside_range).ln_exact)
-        return float((lns[0] - lns[1]) / (2 * h))
+            return self.evaluate_at(r, explicit=explicit, outside_range=outside_range).ln_exact
+
+        try:
+            return float((ln(h) - ln(-h)) / (2 * h))
+        except ConditionError:  # at the edge of a condition (n = 3 against n >= 3): the one-sided difference inside
+            here = ln(0)
+            try:
+                return float((ln(h) - here) / h)
+            except ConditionError:
+                return float((here - ln(-h)) / h)
 
     def solve_for(self, key: str, target, **values):
         """The value of ``key`` at which the bound reaches ``target`` (see :func:`ditrates.solve.solve`)."""

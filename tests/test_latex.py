@@ -113,7 +113,7 @@ def test_the_sheet_says_how_the_section_4_results_differ_instead_of_repeating_on
 def _outside_code_and_math(tex: str) -> str:
     """The text of a LaTeX source outside math, \\texttt{...}, comments and labels."""
     tex = re.sub(r"(?m)%.*$|^\\begin\{tabularx\}.*$", "", tex)  # comments, a table's column types
-    tex = re.sub(r"\\texttt\{(?:[^{}]|\{\})*\}", "", tex)
+    tex = re.sub(r"\\texttt\{(?:\\[{}]|[^{}]|\{\})*\}", "", tex)  # escaped braces inside: min\{2 log c0, c0\}
     tex = re.sub(r"\\begin\{equation\}.*?\\end\{equation\}|\\\[.*?\\\]|\$[^$]*\$", "", tex, flags=re.S)
     return re.sub(r"\\(label|eqref|ref)\{[^}]*\}", "", tex)
 

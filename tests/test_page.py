@@ -203,9 +203,10 @@ def check(driver, values: dict, reading: str, outside: bool = False) -> int:
     for k in bad:
         assert got["shown"][k]["why"] == bad[k] and got["shown"][k]["text"] == "" and bad[k] in got["error"]
     for rep in reports:
-        for k, v in rep.resolved.values.items():
+        for k in rep.resolved.values:
             if k in got["shown"] and got["shown"][k]["text"] is not None:
-                assert got["shown"][k]["text"] == format_number(v), (raw, k, got["shown"][k], v)
+                text = {row[0]: row[1] for row in report.param_rows(rep.resolved, [k])}[PARAMS[k].label]
+                assert got["shown"][k]["text"] == text, (raw, k, got["shown"][k])  # as the CLI's Parameters table
                 why = for_page(rep.resolved.reasons.get(k, "given"))
                 assert got["shown"][k]["why"] == why, (raw, k, got["shown"][k])
     return compared

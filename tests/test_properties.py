@@ -165,9 +165,9 @@ SOLVABLE = [n for n in ditrates.names() if "n" in ditrates.get(n).keys and n not
 @settings(max_examples=12, deadline=None)
 @given(st.sampled_from(SOLVABLE), st.floats(-3, 3), st.data())
 def test_solve_answers_mean_what_they_say(name, log10_target, data):
-    """A reported solution reaches the target there (exactly one step outside it, for integers); a reported
-    "out of reach" is confirmed by the bound's minimum: it is attained where said, above the target, and no
-    sampled n in the range goes below it."""
+    """A reported solution reaches the target there (exactly one step outside it, for integers), at the eps it
+    reports where eps is free; a reported "out of reach" is confirmed by the bound's minimum: it is attained where
+    said, above the target, and no sampled n in the range goes below it."""
     p = {k: v for k, v in data.draw(params(name)).items() if k not in ("n", "eps", "T")}
     target = 10**log10_target
     r = ditrates.get(name)
@@ -175,7 +175,7 @@ def test_solve_answers_mean_what_they_say(name, log10_target, data):
         sol = ditrates.solve(name, "n", target, **p)
     except Unreachable as e:
         assert e.minimum_log10 > log10_target
-        at = r.evaluate(**dict(p, n=e.where)).log10
+        at = r.evaluate(**dict(p, n=e.where, **e.at)).log10
         assert at == pytest.approx(e.minimum_log10, abs=1e-6 * max(1, abs(at)))
         for k in data.draw(st.lists(st.integers(0, 300), min_size=3, max_size=3)):
             try:
@@ -185,16 +185,18 @@ def test_solve_answers_mean_what_they_say(name, log10_target, data):
         return
     except ditrates.DitratesError:
         assume(False)
+    best = {"eps": sol.follows["eps"][0]} if sol.at_infimum else {}
     if not sol.exact:  # beyond 10^15: the integer is accurate to about 30 digits
-        assert r.evaluate(**dict(p, n=sol.value)).log10 == pytest.approx(log10_target, abs=1e-6)
+        assert r.evaluate(**dict(p, n=sol.value, **best)).log10 == pytest.approx(log10_target, abs=1e-6)
         return
     with mpmath.workdps(formatting.MP_DPS):
         ln_target = mpmath.log(target)
-        assert r.evaluate(**dict(p, n=sol.value)).ln_exact <= ln_target
-        assert sol.excess[0] <= 0  # what the CLI prints beside the value: at or below the target
+        assert r.evaluate(**dict(p, n=sol.value, **best)).ln_exact <= ln_target
+        assert r.evaluate(**dict(p, n=sol.shown, **best)).ln_exact <= ln_target  # the printed n meets it too
+        assert sol.excess[0] <= 0
         if sol.outside_log10 is not None:
             step = -1 if sol.direction == "smallest" else 1
-            assert r.evaluate(**dict(p, n=sol.value + step)).ln_exact > ln_target
+            assert r.evaluate(**dict(p, n=sol.value + step, **best)).ln_exact > ln_target
             assert sol.excess[1] > 0
 
 

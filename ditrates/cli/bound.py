@@ -18,6 +18,8 @@ from ditrates.cli.app import (
     XiReadingOpt,
     app,
     output_mode,
+    preset_note,
+    preset_source,
     with_params,
     with_preset,
 )
@@ -53,14 +55,29 @@ def result_rows(report) -> list[list[str]]:
     return rows
 
 
-def render(out: Output, report, keys, title: str) -> None:
-    """The parameters table, the results table and the notes (human mode)."""
-
-    out.table(["parameter", "value", "source", "meaning"], param_rows(report.resolved, keys), title="Parameters")
+def render(out: Output, report, keys, title: str, applied) -> None:
+    """The results table, then the parameters table (human mode)."""
     consts = [k for k in report.resolved.values if k not in keys]
     out.table(["result", "source", "bound", "log10", "order", "xi", "note"], result_rows(report), title=title,
               caption="hidden constants (O(.)): " + ", ".join(f"{k} = {format_number(report.resolved.values[k])}"
-                                                          for k in sorted(consts)), primary=True)
+                                                          for k in sorted(consts)), primary=True,
+              movable=("order", "xi", "log10"))
+    out.table(["parameter", "value", "source", "meaning"], preset_source(param_rows(report.resolved, keys), applied),
+              title="Parameters", movable=("meaning",))
+
+
+def announce(out: Output, applied) -> None:
+    """Name the preset in every output: a line for people (stderr in CSV, whose stdout is the table alone)."""
+    if applied.name is None:
+        return
+    if out.mode == "csv":
+        out.note(preset_note(applied))
+    elif out.mode != "json" and out.mode != "latex":
+        out.line(preset_note(applied))
+
+
+def caption(text: str, applied) -> str:
+    return text + (f" (preset {applied.name})" if applied.name else "")
 
 
 def exit_code(report) -> int:
@@ -91,16 +108,17 @@ def bound(
     Example: ditrates bound --d0 16 --n 1e5
     """
     out = Output(output_mode(json_, latex_, csv_))
-    rep = report_.evaluate(names("statistical"), with_preset(params, preset), explicit=explicit,
-                           xi_reading=xi_reading.value, outside_range=outside_range)
+    applied = with_preset(params, preset)
+    rep = report_.evaluate(names("statistical"), applied.values, explicit=explicit, xi_reading=xi_reading.value,
+                           outside_range=outside_range)
     if out.mode == "json":
-        out.json({"command": "bound", **rep.to_dict()})
+        out.json({"command": "bound", "preset": applied.name, **rep.to_dict()})
     elif out.mode == "latex":
-
-        out.latex(values_table(rep.rows, caption=HEADER, label="ditrates:bound"))
+        out.latex(values_table(rep.rows, caption=caption(HEADER, applied), label="ditrates:bound"))
     else:
         out.line(HEADER)
-        render(out, rep, STAT_KEYS, "Bounds" + (" (explicit factors)" if explicit else ""))
+        announce(out, applied)
+        render(out, rep, STAT_KEYS, "Bounds" + (" (explicit factors)" if explicit else ""), applied)
         for line in rep.notes():
             out.line("  " + line)
         if rep.resolved.values.get("n") is not None:
@@ -132,22 +150,24 @@ def compare(
     """
 
     out = Output(output_mode(json_, latex_, csv_))
-    cmp = comparison.compare(with_preset(params, preset), explicit=explicit, xi_reading=xi_reading.value,
+    applied = with_preset(params, preset)
+    cmp = comparison.compare(applied.values, explicit=explicit, xi_reading=xi_reading.value,
                              outside_range=outside_range)
     rep = cmp.report
     if out.mode == "json":
-        out.json({"command": "compare", **cmp.to_dict()})
+        out.json({"command": "compare", "preset": applied.name, **cmp.to_dict()})
         return
     if out.mode == "latex":
         sentences = [line for p in cmp.pairings for line in p.sentences()]
-        out.latex(values_table(rep.rows, caption="DiT rates beside the baselines (Hu et al., NeurIPS 2024)",
-                               label="ditrates:compare")
+        out.latex(values_table(rep.rows, caption=caption("DiT rates beside the baselines (Hu et al., NeurIPS 2024)",
+                                                         applied), label="ditrates:compare")
                   + "\n\n" + "\n\n".join(tex_escape(s) + "." for s in sentences))
         return
     out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers, on equal terms")
-
-    out.table(["parameter", "value", "source", "meaning"], param_rows(rep.resolved, STAT_KEYS + ("s", "beta")),
-              title="Parameters")
+    announce(out, applied)
+    out.table(["parameter", "value", "source", "meaning"],
+              preset_source(param_rows(rep.resolved, STAT_KEYS + ("s", "beta")), applied), title="Parameters",
+              movable=("meaning",))
     rows = result_rows(rep)
     for row, slope in zip(rows, cmp.exponents, strict=True):
         row.insert(5, "" if slope is None else f"{slope:+.3f}")
@@ -158,7 +178,7 @@ def compare(
     for kind in dict.fromkeys(r.result.bounds for r in rep.rows):
         out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note"],
                   [row for row, r in zip(rows, rep.rows, strict=True) if r.result.bounds == kind],
-                  title=kind[0].upper() + kind[1:])
+                  title=kind[0].upper() + kind[1:], movable=("order", "xi", "d log/d log n"))
         for p in cmp.pairings:
             if get(p.a).bounds == kind:
                 for line in p.sentences():

@@ -146,7 +146,9 @@ function render(raw, reading, outside) {
     const val = $("val-" + k), w = $("why-" + k), input = $("in-" + k);
     if (input) { input.classList.toggle("bad", k in bad); input.setAttribute("aria-invalid", String(k in bad)); }
     if (val) {
-      val.textContent = k in bad || !(k in shown) ? "" : Fmt.number(shown[k]);
+      const atEdge = k === "eps" && (why[k] || "").includes(": the edge of the range "); // report._shown: inward
+      val.textContent = k in bad || !(k in shown) ? ""
+        : atEdge ? shownEdge(RESULTS.readings[reading].ranges.map((i) => RANGES[i]), shown) : Fmt.number(shown[k]);
       val.dataset.log10 = k in bad || !(k in shown) ? "" : String(shown[k].l / Math.LN10);
     }
     if (w) {

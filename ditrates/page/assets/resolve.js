@@ -46,12 +46,12 @@ function shownEdge(conds, vals) { // ranges.shown_edge with formatting.format_ed
   const x = Math.exp(-y), nearest = Fmt.number(valueOf(x));
   const inside = (e) => conds.every((c) => c.test({ ...v, eps: LS.num(e) }));
   if (!nearest.includes(" ") && inside(Number(nearest))) return nearest;
-  const scale = Math.pow(10, Math.floor(Math.log10(x)) - 3);
-  return Fmt.number(valueOf(Math.floor(x / scale + 1e-9) * scale));
+  return Fmt.edge(valueOf(x));
 }
 
-function describeEps(c, vals) { // EpsChoice.describe
-  const e = fmt(c.eps), title = RESULTS.readings[c.reading].title;
+function describeEps(c, vals) { // EpsChoice.describe: an edge printed inward
+  const title = RESULTS.readings[c.reading].title;
+  const e = c.where === "edge" ? shownEdge(RESULTS.readings[c.reading].ranges.map((i) => RANGES[i]), vals) : fmt(c.eps);
   if (c.where === "interior") return `auto = ${e} (minimises xi, ${title}, inside its ranges)`;
   if (c.where === "edge") return `auto = ${e}: the edge of the range ${c.binding.text} (${hintOf(c.binding, vals)}); `
     + "xi would be smaller at larger eps, where the proof does not back it";
@@ -164,6 +164,22 @@ function hintOf(c, vals) { // Condition.hint_at
   return c.hint.tuned ? `${base} (the tuned eps = ${fmt(fromPair(RESULTS.epsTuned(envOf(vals))))})` : base;
 }
 
+function shownAt(c, values) { // Condition.shown_at: digits enough that the printed values, typed back, still fail
+  let texts = [];
+  for (let digits = 4; digits <= 20; digits++) {
+    texts = c.keys.map((k) => Fmt.number(values[k], digits));
+    const typed = { ...values };
+    try {
+      c.keys.forEach((k, i) => { typed[k] = parseNumber(texts[i], false, k); });
+    } catch (e) {
+      if (e instanceof InputError) break; // a form that does not parse back: as precise as it gets
+      throw e;
+    }
+    if (!c.test(envOf(typed))) break;
+  }
+  return c.keys.map((k, i) => `${P[k].label} = ${texts[i]}`).join(", ");
+}
+
 function conditionsFor(r, reading) { // Result.conditions_for
   return reading ? [...r.conditions, ...RESULTS.readings[reading].ranges.map((i) => RANGES[i])] : r.conditions;
 }
@@ -174,7 +190,7 @@ function evaluateRow(r, res, outsideRange) { // Result.try_evaluate_at
   for (const c of conditionsFor(r, reading)) {
     if (c.test(v)) continue;
     if (outsideRange && c.waivable) { outside.push(c); continue; }
-    const shown = c.keys.map((k) => `${P[k].label} = ${fmt(res.values[k])}`).join(", ");
+    const shown = shownAt(c, res.values);
     const hint = hintOf(c, res.values);
     return { r, ok: false, reading, condition: c,
       message: `${r.name}: condition ${c.text} of ${c.source} fails at ${shown}` + (hint ? ` (${hint})` : "") };
