@@ -182,6 +182,30 @@ def test_a_sweep_resumes_where_it_stopped_and_records_are_complete(tmp_path):
     assert {"steps", "best_step", "stopped_early", "history", "train_size", "val_size"} <= set(r["train"])
 
 
+def test_a_change_of_the_measuring_code_re_measures_the_saved_networks_without_training(tmp_path, monkeypatch):
+    """Records measured by other code are not resumed: a new version of the measuring code is a new key (and a
+    new point, never pooled with the old one), and the runs are measured again from the saved networks, with the
+    measurements a full run gives (catches a key without the measuring code's version, and a re-measurement that
+    draws other numbers than a fresh run)."""
+    specs = tiny_specs(values=(16,))
+    st = store.Store(tmp_path)
+    with st.lock():
+        sweep.run_sweep(specs, st, local())
+    monkeypatch.setattr(plan.distances, "VERSION", plan.distances.VERSION + 1)
+    newer = tiny_specs(values=(16,))
+    assert {s.key for s in newer}.isdisjoint(s.key for s in specs)
+    assert {s.point for s in newer}.isdisjoint(s.point for s in specs)
+    assert [s.train_key for s in newer] == [s.train_key for s in specs]
+    with st.lock():
+        out = sweep.run_sweep(newer, st, local())
+    assert len(out.new) == len(newer) and not any(r["retrained"] for r in out.new)
+    fresh, _ = runner.run_one(newer[0])
+    again = next(r for r in out.new if r["key"] == newer[0].key)
+    old = next(r for r in records(tmp_path) if r["key"] == specs[0].key)
+    assert again["measurements"] == fresh["measurements"] and again["train"] == json.loads(json.dumps(fresh["train"]))
+    assert again["timings"]["train_s"] == old["timings"]["train_s"] and again["run_dir"] == old["run_dir"]
+
+
 def test_runs_are_deterministic_in_any_process():
     spec = tiny_specs(values=(16,))[0]
     (a, _), (b, _) = runner.run_one(spec), runner.run_one(spec)
@@ -206,7 +230,8 @@ def test_load_run_contract(tmp_path):
     st = store.Store(tmp_path)
     with st.lock():
         sweep.run_sweep([spec], st, local())
-    model, config, data = load_run(tmp_path / store.RUNS_DIR / spec.key)
+    assert records(tmp_path)[0]["run_dir"] == f"{store.RUNS_DIR}/{spec.train_key}"
+    model, config, data = load_run(tmp_path / store.RUNS_DIR / spec.train_key)
     assert {"T0", "T", "D", "d0", "d", "L", "key", "seed"} <= set(config) and config["L"] == 4
     x = data.sample(5, torch.Generator().manual_seed(0))
     out = model(x.float(), torch.full((5,), 0.5))

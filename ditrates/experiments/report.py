@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ditrates.experiments import bounds
+from ditrates.experiments.distances import ESTIMATORS
 from ditrates.experiments.fit import B_RANGE, fit_power_floor, seed_bootstrap, t_interval
 from ditrates.experiments.plan import BOUNDS, INFINITE, SWEEPS, curve_key, model_name
 from ditrates.powerlaw import fit_power
@@ -41,14 +42,14 @@ UNIDENTIFIED_SHARE = 0.25
 @dataclasses.dataclass(frozen=True)
 class Quantity:
     """A measurement: its label, its bound for each network class, whether it is fitted, the models for which
-    it is fixed by construction (shown, never fitted or judged), and whether its estimator's floor is saved."""
+    it is fixed by construction (shown, never fitted or judged), and whether its bound is evaluated with the
+    O~ factors written out."""
 
     key: str
     label: str
     bounds: dict = dataclasses.field(default_factory=dict)
     fit: bool = False
     fixed: tuple[str, ...] = ()
-    estimator_floor: bool = False
     explicit: bool = False
 
 
@@ -58,14 +59,9 @@ QUANTITIES = (
     Quantity("score_error_latent", "score error on the support", {}),
     Quantity("score_error_early", "score error for t in [T0, 10 T0]", {}),
     Quantity("score_error_orthogonal", "score error off the support", {}, fixed=("dit-oracle",)),
+    Quantity("score_error_untrained", "score error before training (s = -x / sigma)", {}),
     Quantity("subspace_error", "||W_B W_B^T - B B^T||_F^2", {"dit": "subspace-recovery"}, fit=True),
-    Quantity("tv_lower", "latent TV (a lower bound)", {"dit": "tv-recovery", "mlp": "chen2023-tv"}, fit=True,
-             estimator_floor=True),
-    Quantity("log_density_gap", "exact log-density gap (nats)", fit=True, estimator_floor=True),
-    Quantity("mmd", "MMD^2 (Gaussian kernel, h^2 = d0 v)", fit=True, estimator_floor=True),
-    Quantity("frechet", "Frechet distance of Gaussian fits", estimator_floor=True),
-    Quantity("cluster_scale", "cluster spread over the exact one", estimator_floor=True),
-    Quantity("covariance_error", "per-component covariance error", estimator_floor=True),
+    *(Quantity(e.key, e.label, e.bounds, fit=e.fit) for e in ESTIMATORS),
     Quantity("orthogonal_variance", "lambda_max off the support (exact: sigma(T0))", {"dit": "orthogonal-variance"},
              fixed=LATENT, explicit=True),
 )
