@@ -135,8 +135,9 @@ def test_the_untrained_networks_error_is_that_of_minus_x_over_sigma(data):
     assert direct.value > 1.0 and direct.se < 0.1 * direct.value
 
 
-PINNED = {2: {"score_error": 0.0784, "score_error_latent": 0.0535, "score_error_orthogonal": 0.0249, "dsm_heldout": 3.14,
-              "score_error_early": 0.0837, "dsm_train": None, "train_excess": None, "subspace_error": None,
+PINNED = {2: {"score_error": 0.0784, "score_error_latent": 0.0535, "score_error_orthogonal": 0.0249,
+              "dsm_heldout": 3.14, "score_error_early": 0.0837, "dsm_train": None, "train_excess": None,
+              "subspace_error": None,
               "orthogonal_variance": 0.0166, "score_error_untrained": 73.6, "tv_lower": 0.116,
               "log_density_gap": 0.243, "mmd": 0.00645, "frechet": 0.0866, "cluster_scale": 1.06,
               "covariance_error": 0.00575, "tv_lower_floor": -0.0341, "log_density_gap_floor": 0.0347,

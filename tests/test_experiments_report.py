@@ -197,3 +197,57 @@ def test_the_report_command_imports_no_torch(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["fits"][0]["quantity"] == "score_error" and doc["fits"][0]["interval"] is not None
+
+
+# ----------------------------------------------------------------------------------------------------
+# What was compared, said in words; standard errors of runs that share a seed
+# ----------------------------------------------------------------------------------------------------
+def test_the_excess_over_the_floor_pairs_the_runs_of_a_seed():
+    """Runs of one seed share their initialisation and evaluation draws: a seed effect common to a point and its
+    floor cancels in the excess. Catches the difference of two independent means (its error here is 0.7)."""
+    from ditrates.cli.experiment_tables import _excess
+
+    recs = [record(n=n, seed=s, values={"score_error": s + (1.5 + 0.01 * (s % 2) if n == 64 else 1.0)})
+            for n in (64, plan.INFINITE) for s in range(5)]
+    point, floor = sorted(report.points(recs), key=lambda p: p.n == plan.INFINITE)
+    assert _excess(point, floor, "score_error") == "0.504 ± 0.0024"  # unpaired: 0.504 ± 1
+
+
+def test_the_score_error_is_also_fitted_without_its_smallest_n():
+    rep = report.build(synthetic())
+    kinds = [f.kind for f in rep.fits if f.quantity == "score_error"]
+    assert kinds == ["A n^b + c (c: n = inf)", "A n^b + c (c: n = inf), without n = 16"]
+    assert [f for f in rep.fits if f.quantity == "score_error"][1].used == [64, 256, 1024, 4096]
+
+
+def test_verdicts_say_what_was_compared_and_what_it_can_mean():
+    """A lower bound decaying faster than the bound says nothing about the quantity's rate (not "consistent with
+    the bound's rate"); the subspace error of a W_B started at the principal subspace is a drift, not compared;
+    a TV bound above 1 is called vacuous; and the score-error bound is placed against the untrained networks'
+    error in every reading of xi, with the n that ditrates.solve finds."""
+    import ditrates
+
+    recs = []
+    for n in (*NS, plan.INFINITE):
+        for s in range(5):
+            noise = float(np.exp(0.05 * np.random.default_rng(10 * s + len(str(n))).standard_normal()))
+            v = law(n) * noise
+            recs.append(record(n=n, seed=s, values={"score_error": v, "tv_lower": v / 10, "subspace_error": v / 100,
+                                                     "score_error_untrained": 76.8, "train_excess": 10 * v}))
+    fits = {f.quantity: f for f in report.build(recs).fits if "without" not in f.kind}
+    tv = fits["tv_lower"].verdict
+    assert "says nothing about the quantity's own rate" in tv and "vacuous here" in tv and "consistent" not in tv
+    assert "not compared with a bound" in fits["subspace_error"].verdict
+    score = fits["score_error"]
+    p = recs[0]["params"]
+    values = dict(d0=p["d0"], d=p["d"], T0=p["T0"], T=p["T"], D=p["D"])
+    first = min(ditrates.solve("score-estimation", "n", 76.8, xi_reading=r, **values).value
+                for r in ditrates.get("score-estimation").readings)
+    assert min(v for v in score.below_untrained.values() if v is not None) == first
+    assert "In every reading of xi the bound stays above the untrained networks' error (76.8" in score.verdict
+
+
+def test_records_of_two_versions_of_the_measuring_code_are_never_pooled():
+    old = synthetic(seeds=2, measure_version=1)
+    rep = report.build(old + synthetic(seeds=2))
+    assert len(rep.curves) == 2 and any("2 versions of the measuring code" in n for n in rep.notes)

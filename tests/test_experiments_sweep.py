@@ -1,6 +1,7 @@
 """Sweeps: plans and keys, the store (atomic records, run directories, the lock), resumption, failed runs, and
 the `ditrates experiment` commands' input and output checks."""
 
+import io
 import json
 import math
 import os
@@ -204,6 +205,23 @@ def test_a_change_of_the_measuring_code_re_measures_the_saved_networks_without_t
     old = next(r for r in records(tmp_path) if r["key"] == specs[0].key)
     assert again["measurements"] == fresh["measurements"] and again["train"] == json.loads(json.dumps(fresh["train"]))
     assert again["timings"]["train_s"] == old["timings"]["train_s"] and again["run_dir"] == old["run_dir"]
+
+
+TRAINED = {1: {"val_loss": 62.0, "final_loss": 92.5, "best_step": 30, "steps": 30, "weights": 678.0}}
+"""A tiny run's training outcome at :data:`plan.TRAIN_VERSION`, to 3 digits (``weights``: the sum of squares of
+the trained state dict)."""
+
+
+def test_the_training_code_is_pinned_to_its_version():
+    """A change of what training returns must come with a new plan.TRAIN_VERSION (and a new entry here): the
+    version is in every run's key and training key, so that a saved network trained by other code is never
+    re-measured as if it were current. Catches any change of the data, the networks, the loss, the optimiser or
+    early stopping without a version bump."""
+    record, files = runner.run_one(tiny_specs(values=(16,))[0])
+    state = torch.load(io.BytesIO(files["model.pt"]), weights_only=True)
+    got = {k: float(f"{record['train'][k]:.3g}") for k in ("val_loss", "final_loss", "best_step", "steps")}
+    got["weights"] = float(f"{float(sum((v.double() ** 2).sum() for v in state.values())):.3g}")
+    assert got == TRAINED[plan.TRAIN_VERSION], "training changed: bump plan.TRAIN_VERSION and pin the new outcome"
 
 
 def test_runs_are_deterministic_in_any_process():

@@ -95,6 +95,9 @@ def run(
     jobs: Annotated[int | None, typer.Option("--jobs", help="Runs at once [default: local, one per CPU core "
                                              "(1 on a GPU); ray, the cluster's CPUs].", metavar="NUM",
                                              show_default=False)] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="Torch threads per run [default: the CPU cores "
+                                                "over --jobs locally, 1 on Ray]; a run is bit-identical for a given "
+                                                "count on one CPU.", metavar="NUM", show_default=False)] = None,
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="Join this Ray cluster (e.g. "
                                                     "ray://head:10001 or auto) [default: start a local Ray].",
                                                     metavar="ADDRESS", show_default=False)] = None,
@@ -124,7 +127,7 @@ def run(
                       profile=profile)
     out = out if out is not None else default_out(sweep, specs[0].profile, weighting, times)
     dev = _device(device)
-    ex = sweeping.make_executor(executor, jobs, dev, ray_address)
+    ex = sweeping.make_executor(executor, jobs, dev, ray_address, threads)
     store.check_writable_dir(out, "--out")
     st = store.Store(out)
     with st.lock():

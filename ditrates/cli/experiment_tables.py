@@ -7,7 +7,8 @@ import math
 import pathlib
 
 from ditrates.cli.output import Output
-from ditrates.experiments.distances import ESTIMATORS
+from ditrates.experiments import distances
+from ditrates.experiments.plan import swept
 from ditrates.formatting import json_safe
 
 
@@ -67,14 +68,17 @@ def bound_convention(ev) -> str:
 
 
 def _memo(p) -> str:
+    """The ratio of the seed means, and how many seeds' own ratio is below 1."""
     r = p.memorisation_ratio
     if r is None:
         return "-"
-    return f"{r:.2f} MEMORISING" if p.memorising else f"{r:.2f}"
+    below = p.seeds_memorising
+    count = f" ({below} of {len(p.seed_values('train_excess'))} seeds below 1)" if below else ""
+    return f"{r:.2f} MEMORISING{count}" if p.memorising else f"{r:.2f}{count}"
 
 
 def _value(p) -> str:
-    return "inf" if p.n == "inf" else str(p.x if p.sweep != "n" else p.n)
+    return "inf" if p.n == "inf" else str(p.x)
 
 
 def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plot) -> None:
@@ -91,12 +95,12 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
         if not rows:
             continue
         first = rows[0]
-        var = "n" if c.sweep == "n" else f"{c.sweep}"
+        var = swept(c.sweep)
         p = first.params
         title = (f"{c.sweep}-sweep, {c.label}: DSM {first.estimator()}; early stopping on {p['val_fraction']:.0%} "
                  f"held out, at most {p['max_steps']} steps")
-        lead = (lambda r: [_value(r)]) if c.sweep == "n" else (lambda r: [str(r.x), str(r.n)])
-        heads = ["n"] if c.sweep == "n" else [var, "n"]
+        lead = (lambda r: [_value(r)]) if var == "n" else (lambda r: [str(r.x), str(r.n)])
+        heads = ["n"] if var == "n" else [var, "n"]
         o.table([*heads, "seeds", "steps", "train/held-out", "score error", "bound", "excess over n = inf",
                  "off support", "subspace error", "bound (Cor 3.2.1 i)"],
                 [[*lead(r), len(r.seeds), _steps(r), _memo(r),
@@ -107,16 +111,17 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
                 caption="train/held-out: training excess over held-out excess (below 1: memorising, left out of fits)"
                         + bound_convention(first.bound(BY_KEY["score_error"])),
                 justify=["right"] * (9 + len(heads)))
-        heads_d = [c for e in ESTIMATORS for c in [e.column, *(["bound"] if e.bounds else [])]]
+        heads_d = [c for e in distances.ESTIMATORS for c in [e.column, *(["bound"] if e.bounds else [])]]
         o.table([*heads, *heads_d, "lambda_max off support", "sigma(T0)"],
-                [[*lead(r), *[c for e in ESTIMATORS for c in [_cell(r, e.key),
+                [[*lead(r), *[c for e in distances.ESTIMATORS for c in [_cell(r, e.key),
                                                               *([_bound(r, BY_KEY[e.key])] if e.bounds else [])]],
                   _cell(r, "orthogonal_variance") + (" (fixed)" if r.model in BY_KEY["orthogonal_variance"].fixed
                                                      else ""),
                   f"{-math.expm1(-r.params['T0']):.3g}"] for r in rows],
                 title=f"{c.sweep}-sweep, {c.label}: generated latent samples against the exact P^h_T0",
                 caption="estimators' levels on an exact sample (P = Q): " + ", ".join(
-                    f"{e.key} {pm(first.mean(e.key + '_floor'), first.se(e.key + '_floor'))}" for e in ESTIMATORS),
+                    f"{e.key} {pm(first.mean(e.key + '_floor'), first.se(e.key + '_floor'))}"
+                    for e in distances.ESTIMATORS),
                 justify=["right"] * (len(heads_d) + 2 + len(heads)))
     if rep.fits:
         o.table(["curve", "quantity", "law", "exponent [95%]", "floor [95%]", "bound: local", "bound: above floor"],

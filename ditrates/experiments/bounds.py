@@ -8,6 +8,8 @@ report regenerated after a change of the library shows the new bounds beside the
   ``d0 = D`` case of App. A, with ``c0 = lambda_min(E[x x^T]) = 0`` when ``d0 < D``).
 * :func:`evaluate_bound`: the bound, or None where it does not apply (a condition fails).
 * :func:`local_exponent`: ``d log bound / d log x`` for the swept ``x``, the library's defaults following ``x``.
+* :func:`below`: in each reading of xi, the smallest ``n`` at which the bound falls to a given level (the
+  untrained networks' error), the other parameters the run's.
 * :func:`excess_exponent` and :func:`bound_floor`: at the ``eps`` the library picks at the given ``n``, held
   fixed, the bound's limit as ``n -> infinity`` and the local exponent of what lies above it, the bound's
   counterpart of the measured excess over the infinite-data floor (for Theorem 3.2: ``eps^2 / (T0 T)`` and
@@ -96,3 +98,19 @@ def excess_exponent(name: str, params: dict, c0: float, step: float = 1.1) -> fl
     if a <= 0 or b <= 0:
         return None
     return (math.log(b) - math.log(a)) / (math.log(n_hi) - math.log(n_lo))
+
+
+def below(name: str, params: dict, c0: float, level: float) -> dict:
+    """Per reading of xi of ``name`` (``None`` for a result without), the smallest ``n`` at which the bound is at
+    most ``level`` with the run's other parameters (``eps = auto`` following ``n``), or None where it never is."""
+    result = ditrates.get(name)
+    values = {k: v for k, v in bound_values(params, c0).items() if k in result.keys and k != "n"}
+    out = {}
+    for reading in result.readings or (None,):
+        try:
+            sol = ditrates.solve(result, "n", level, **({} if reading is None else {"xi_reading": reading}), **values)
+        except DitratesError:
+            out[reading] = None
+            continue
+        out[reading] = sol.value
+    return out

@@ -63,7 +63,8 @@ def _function(path: str):
 class Estimator:
     """A distance: ``estimate`` maps ``(P, y, generator, reference)`` to ``(value, se)``; ``exact`` maps
     ``(P, Q, generator, draws)`` to its exact value (Monte Carlo over ``draws`` exact draws where no closed form
-    exists); ``zero`` is its value when ``Q = P``."""
+    exists); ``zero`` is its value when ``Q = P``; ``bounds`` the results (by network class) that bound what it
+    estimates, ``lower`` whether its estimand is only a lower bound on that, ``fit`` whether the report fits it."""
 
     key: str
     column: str
@@ -73,6 +74,7 @@ class Estimator:
     zero: float = 0.0
     bounds: dict = dataclasses.field(default_factory=dict)
     fit: bool = False
+    lower: bool = False
 
     def __call__(self, law: IsotropicMixture, y: torch.Tensor, generator: torch.Generator,
                  reference: int) -> Estimate:
@@ -85,7 +87,7 @@ class Estimator:
 
 ESTIMATORS = (
     Estimator("tv_lower", "TV lower bound", "latent TV (a lower bound)", "tv:tv_lower_bound", "tv:exact_tv",
-              bounds={"dit": "tv-recovery", "mlp": "chen2023-tv"}, fit=True),
+              bounds={"dit": "tv-recovery", "mlp": "chen2023-tv"}, fit=True, lower=True),
     Estimator("log_density_gap", "log-density gap", "exact log-density gap (nats)",
               "estimators:log_density_gap", "estimators:log_density_gap_exact", fit=True),
     Estimator("mmd", "MMD^2", "MMD^2 (Gaussian kernel, h^2 = d0 v)", "estimators:mmd", "estimators:mmd_exact",

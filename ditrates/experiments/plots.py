@@ -15,13 +15,14 @@ import pathlib
 
 import numpy as np
 
+from ditrates.experiments.plan import swept
 from ditrates.experiments.report import BY_KEY, Report
 
 COLORS = {"dit-learned": "tab:blue", "dit-oracle": "tab:green", "dit-ambient": "tab:red", "mlp-learned": "tab:orange"}
+_SAMPLES = (("score_error", "error"), ("score_error", "excess"), ("tv_lower", "error"), ("log_density_gap", "error"))
 PANELS = {
-    "n": (("score_error", "error"), ("score_error", "excess"), ("tv_lower", "error"), ("log_density_gap", "error")),
+    "n": _SAMPLES, "n-law2": _SAMPLES, "d0": _SAMPLES, "steps": _SAMPLES, "width": _SAMPLES,
     "D": (("score_error", "error"), ("score_error", "excess"), ("tv_lower", "error"), ("orthogonal_variance", "error")),
-    "d0": (("score_error", "error"), ("score_error", "excess"), ("tv_lower", "error"), ("log_density_gap", "error")),
 }
 
 
@@ -42,7 +43,8 @@ def plot(rep: Report, path: pathlib.Path) -> None:
             for c in curves:
                 _curve(ax, c, q, kind, len(curves) > len({c.model for c in curves}))
             for f in rep.fits:
-                if sweep == "n" and f.sweep == "n" and f.quantity == q and f.exponent is not None and f.floor:
+                if (swept(sweep) == "n" and f.sweep == sweep and f.quantity == q and f.exponent is not None
+                        and f.floor and "without" not in f.kind):
                     _fit(ax, f, kind, next(c for c in curves if c.label == f.curve))
             if q == "orthogonal_variance":
                 ax.axhline(-math.expm1(-curves[0].points[0].params["T0"]), color="grey", lw=0.8, label="sigma(T0)")
@@ -51,7 +53,7 @@ def plot(rep: Report, path: pathlib.Path) -> None:
                                                                               if q == "log_density_gap" else {}))
             ax.set_xticks(xs, [str(v) for v in xs])
             ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_xlabel(sweep)
+            ax.set_xlabel(swept(sweep))
             title = BY_KEY[q].label + (": excess over n = inf" if kind == "excess" else "")
             ax.set_title(f"{sweep}-sweep: {title}", fontsize=9)
             ax.grid(True, which="both", lw=0.3, alpha=0.5)
@@ -84,10 +86,10 @@ def _curve(ax, c, q: str, kind: str, label_profile: bool) -> None:
                         label=f"{name}{' (memorising)' if hollow else ''}")
     floors = [(x, f) for x, f in sorted(c.floors.items(), key=lambda kv: kv[0] or 0) if x is not None
               and f.mean(q) is not None and (f.mean(q) > 0 or q == "log_density_gap")]
-    if kind == "error" and c.sweep != "n" and floors:
+    if kind == "error" and swept(c.sweep) != "n" and floors:
         ax.errorbar([x for x, _ in floors], [f.mean(q) for _, f in floors], yerr=[f.se(q) or 0 for _, f in floors],
                     color=color, marker="s", ms=3, mfc="none", capsize=2, lw=0.8, ls=":", label=f"{name}: n = inf")
-    if kind == "error" and c.sweep == "n" and None in c.floors and c.floors[None].mean(q) is not None:
+    if kind == "error" and swept(c.sweep) == "n" and None in c.floors and c.floors[None].mean(q) is not None:
         f = c.floors[None]
         lo, hi = f.mean(q) - (f.se(q) or 0), f.mean(q) + (f.se(q) or 0)
         ax.axhspan(lo, hi, color=color, alpha=0.15, lw=0)

@@ -319,18 +319,21 @@ def cpu_threads(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
-def make_executor(name: str, jobs: int | None, device: str, address: str | None = None):
-    """The executor ``name`` (``local`` or ``ray``) with its jobs and threads resolved."""
+def make_executor(name: str, jobs: int | None, device: str, address: str | None = None,
+                  threads: int | None = None):
+    """The executor ``name`` (``local`` or ``ray``) with its jobs and threads resolved (threads: torch threads
+    per run, default :func:`cpu_threads` locally and 1 on Ray; runs are bit-identical for a given count)."""
     if name not in EXECUTORS:
         raise UnknownName.for_choice("executor", name, EXECUTORS)
-    if jobs is not None and jobs < 1:
-        raise DitratesError(f"--jobs must be at least 1, got {jobs}")
+    for what, value in (("--jobs", jobs), ("--threads", threads)):
+        if value is not None and value < 1:
+            raise DitratesError(f"{what} must be at least 1, got {value}")
     if address and name != "ray":
         raise DitratesError("--ray-address needs --executor ray")
     if name == "ray":
-        return RayExecutor(jobs, 1, device, address)
+        return RayExecutor(jobs, threads or 1, device, address)
     jobs = jobs or (1 if device != "cpu" else os.cpu_count() or 1)
-    return LocalExecutor(jobs, cpu_threads(jobs), device)
+    return LocalExecutor(jobs, threads or cpu_threads(jobs), device)
 
 
 def run_sweep(specs: Iterable[RunSpec], store: Store, executor, events: Events | None = None,
