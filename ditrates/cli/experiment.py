@@ -71,7 +71,9 @@ def _device(device: str) -> str:
 def run(
     sweep: Annotated[str, typer.Option(
         "--sweep", help="What to sweep: n (sample size), D (ambient dimension, d0 fixed) or d0 (latent "
-        "dimension). Every configuration is also trained on infinite data (its floor).", metavar="n|D|d0")],
+        "dimension); optional: n-law2 (n on a second data law), steps (the step cap), width (the transformer's "
+        "width). Every configuration is also trained on infinite data (its floor).",
+        metavar="n|D|d0|n-law2|steps|width")],
     quick: Annotated[bool, typer.Option("--quick", help="Small models, fewer draws: --profile quick.")] = False,
     profile: Annotated[str | None, typer.Option("--profile", help="default (the documented sweeps), quick (a "
                                                 "smoke test, minutes) or tiny (seconds; numbers meaningless) "
@@ -109,8 +111,8 @@ def run(
 
     A run is keyed by a hash of everything that changes its result: a rerun skips the saved runs (and retries
     failed ones). The first Ctrl-C (or SIGTERM) starts no new run, stops the runs in flight and exits 130; run
-    the same command to resume. A second one stops everything at once. On 2 CPU cores the default n-sweep
-    takes about 15 minutes, --quick about 2.
+    the same command to resume. A second one stops everything at once. On 2 idle CPU cores the default n-sweep
+    takes about 7.5 minutes, --quick about 2 (docs/experiments.md, Cost).
 
     Example: ditrates experiment run --sweep n --quick
     """

@@ -5,7 +5,8 @@ Over ``n``: the score error with its infinite-data floor (a band of +-1 standard
 the latent TV lower bound and the exact log-density gap. Over ``D`` and ``d0``: the score error with the floor
 of each value (dotted, hollow squares) and its excess over it, the TV lower bound, and ``lambda_max`` off the
 support beside ``sigma(T0)`` (or the log-density gap).
-Measured means carry +-1 standard error bars (seed spread); memorising points are drawn hollow.
+Measured means carry +-1 standard error bars (seed spread); memorising points are drawn hollow; the score error's
+panel has the untrained networks' error (``s = -x / sigma``) as a dotted black line.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ def plot(rep: Report, path: pathlib.Path) -> None:
                 _curve(ax, c, q, kind, len(curves) > len({c.model for c in curves}))
             for f in rep.fits:
                 if (swept(sweep) == "n" and f.sweep == sweep and f.quantity == q and f.exponent is not None
-                        and f.floor and "without" not in f.kind):
+                        and f.floor and f.identified and "without" not in f.kind):
                     _fit(ax, f, kind, next(c for c in curves if c.label == f.curve))
+            untrained = [p.mean("score_error_untrained") for c in curves for p in c.points]
+            untrained = [u for u in untrained if u is not None]
+            if q == "score_error" and kind == "error" and untrained:
+                ax.axhline(float(np.mean(untrained)), color="k", lw=0.8, ls=(0, (1, 3)), label="untrained networks")
             if q == "orthogonal_variance":
                 ax.axhline(-math.expm1(-curves[0].points[0].params["T0"]), color="grey", lw=0.8, label="sigma(T0)")
             ax.set_xscale("log")

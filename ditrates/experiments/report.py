@@ -381,8 +381,9 @@ def build(records: Sequence[dict]) -> Report:
                 over_n = swept(c.sweep) == "n"
                 fits += [f for f in ([fit_n(c, q)] if over_n else [fit_x(c, q, False), fit_x(c, q, True)])
                          if f is not None]
-                if over_n and q.key == "score_error" and len(c.points) > 3:  # the smallest n is the least trained
-                    fits += [f for f in [fit_n(c, q, without=(c.points[0].n,))] if f is not None]
+                smallest = c.points[0] if c.points else None  # the least trained: early stopping on a few points
+                if over_n and q.key == "score_error" and len(c.points) > 3 and not smallest.memorising:
+                    fits += [f for f in [fit_n(c, q, without=(smallest.n,))] if f is not None]
     ok = {r["key"] for r in records if r.get("status", "ok") == "ok"}
     failed = list({r["key"]: r for r in records if r.get("status") == "failed" and r["key"] not in ok}.values())
     return Report(pts, cs, fits, failed, notes)
