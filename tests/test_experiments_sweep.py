@@ -279,6 +279,7 @@ runner_ = CliRunner()
     (["--sweep", "n", "--device", "tpu"], "--device must be"),
     (["--sweep", "n", "--executor", "slurm"], "unknown executor 'slurm'"),
     (["--sweep", "n", "--jobs", "0"], "--jobs must be at least 1"),
+    (["--sweep", "n", "--threads", "0"], "--threads must be at least 1"),
     (["--sweep", "n", "--ray-address", "auto"], "--ray-address needs --executor ray"),
     (["--sweep", "n", "--profile", "huge"], "unknown profile 'huge'"),
     (["--sweep", "n", "--quick", "--profile", "tiny"], "--quick is --profile quick"),
