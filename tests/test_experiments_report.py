@@ -251,3 +251,11 @@ def test_records_of_two_versions_of_the_measuring_code_are_never_pooled():
     old = synthetic(seeds=2, measure_version=1)
     rep = report.build(old + synthetic(seeds=2))
     assert len(rep.curves) == 2 and any("2 versions of the measuring code" in n for n in rep.notes)
+
+
+def test_records_of_an_older_measuring_code_say_so_in_every_label_and_a_note():
+    rep = report.build(synthetic(seeds=2, measure_version=1))
+    assert all("measuring code v1" in c.label for c in rep.curves)
+    assert any("measured by version 1 of the measuring code" in n for n in rep.notes)
+    current = report.build(synthetic(seeds=2))
+    assert not current.notes and not any("measuring code" in c.label for c in current.curves)

@@ -36,6 +36,18 @@ VERSION = 2
 every run's key, so that records measured by other code are neither resumed nor pooled. Bump it whenever a
 measurement changes for the same inputs; ``tests/test_experiments_measure.py`` pins the measurements of a fixed
 score network to it."""
+
+
+def version_of(params: dict) -> int:
+    """The version of the measuring code that measured a run with these parameters (records older than the
+    version's place in the key are version 1).
+
+    >>> version_of({"measure_version": 2}), version_of({})
+    (2, 1)
+    """
+    return params.get("measure_version", 1)
+
+
 REFERENCE = 16
 """Exact draws of ``P`` per generated point that an estimator may use."""
 SETTINGS = {"reference": REFERENCE, "tv_folds": 4, "tv_em_steps": 2, "tv_long_steps": 10, "tv_bootstrap": 20,

@@ -173,8 +173,15 @@ class Curve:
     floors: dict
 
     @property
+    def version(self) -> int:
+        """The version of the measuring code behind the curve's records (one: it is part of the curve's key)."""
+        return distances.version_of((self.points or list(self.floors.values()))[0].params)
+
+    @property
     def label(self) -> str:
-        return f"{self.model} ({self.profile or 'custom'}, {self.key[:6]})"
+        """Model, profile and configuration; the measuring code's version where it is not the current one."""
+        old = "" if self.version == distances.VERSION else f", measuring code v{self.version}"
+        return f"{self.model} ({self.profile or 'custom'}, {self.key[:6]}{old})"
 
     def floor(self, p: Point) -> Point | None:
         return self.floors.get(None if swept(self.sweep) == "n" else p.x)
@@ -364,11 +371,15 @@ def build(records: Sequence[dict]) -> Report:
     by: dict[tuple, list[Curve]] = {}
     for c in cs:
         by.setdefault((c.sweep, c.model), []).append(c)
-    versions = sorted({str(p.params.get("measure_version", "before 2")) for p in pts})
+    versions = sorted({distances.version_of(p.params) for p in pts})
     if len(versions) > 1:
-        notes.append(f"records of {len(versions)} versions of the measuring code are here ({', '.join(versions)}): "
-                     "separate points, never averaged; 'ditrates experiment run' re-measures the saved networks "
-                     f"with the current one ({distances.VERSION})")
+        notes.append(f"records of {len(versions)} versions of the measuring code are here "
+                     f"({', '.join(map(str, versions))}): separate points, never averaged; 'ditrates experiment run' "
+                     f"re-measures the saved networks with the current one ({distances.VERSION})")
+    elif versions and versions[0] != distances.VERSION:
+        notes.append(f"every record here was measured by version {versions[0]} of the measuring code, not the current "
+                     f"one ({distances.VERSION}): the distances of generated samples are the older estimators' and "
+                     "are not comparable with the current ones; 'ditrates experiment run' measures them again")
     for (sweep, model), group in by.items():
         if len(group) > 1:
             profiles = sorted({c.profile or "custom" for c in group})
