@@ -5,10 +5,12 @@ Latent Diffusion Transformers (DiTs)", NeurIPS 2024, arXiv 2407.01079 (camera-re
 
 >>> import ditrates
 >>> ev = ditrates.get("score-estimation").evaluate(d0=16, n="1e5")
->>> ev
-Evaluation(score-estimation = 124.0, xi proof)
->>> ditrates.get("Theorem 3.2").evaluate(d0=16, n="1e5", eps=0.4, xi_reading="printed").reading.value
-'printed'
+>>> ev                                   # Definition 3.4 as printed, eps = auto at its range's edge 2^(-d/2)
+Evaluation(score-estimation = 10^(1.973e+4), xi printed)
+>>> [p["label"] for p in ev.to_dict()["premises"]][:3]
+['stated in the paper', 'stated in the paper', 'stated in the paper']
+>>> ditrates.get("Theorem 3.2").evaluate(d0=16, n="1e5", xi_reading="covering-line").to_dict()["source"]
+"Theorem 3.2, read as App. F.2's covering line with Thm 3.1's K (a repair)"
 """
 
 from ditrates._version import __version__

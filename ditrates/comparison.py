@@ -7,33 +7,35 @@ Equal terms means one convention for both sides:
   (ln n)^(2 d0/(d0+5)) and log^3 n alike); ``explicit``: every factor both proofs make explicit, on both sides.
 * T held at one value for both (by default ln n at the n given): Chen et al.'s rate does not depend on T, so
   letting T = ln n follow n would hand the DiT rate a 1/ln n of decay that the other side is not given.
-* eps follows n (``eps = auto``, the best eps of the reading in force), as each baseline's own tuning does.
+* eps follows n (``eps = auto``, the best eps inside the ranges of the reading in force), as each baseline's own
+  tuning does.
 
-Only rates of the same quantity (:attr:`~ditrates.result.Result.bounds`) are compared. Hidden constants are 1;
-the crossing's sensitivity is the interval it moves over when every hidden constant of either rate ranges over
-[1e-3, 1e3] (:data:`CONSTANT_RANGE`).
+Only rates of the same quantity (:attr:`~ditrates.result.Result.bounds`) are compared (:func:`pairs`, read from
+the Result objects); :func:`compare` does the whole comparison at the user's numbers and the command line only
+prints it. Hidden constants are 1; the crossing's sensitivity is the interval it moves over when every hidden
+constant of either rate ranges over [1e-3, 1e3] (:data:`CONSTANT_RANGE`).
 
+>>> baselines_of("score-estimation")
+('chen2023-score-estimation',)
 >>> crossings("score-estimation", "chen2023-score-estimation", d0=16, n=10**5)   # on equal terms: none
 []
->>> [round(float(c.log10_n)) for c in crossings("score-estimation", "chen2023-score-estimation", d0=16, n=10**5,
-...                                             explicit=True)]
-[...]
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import mpmath
 import sympy
 
-from ditrates import formatting, numerics, roots
+from ditrates import formatting, numerics, report, roots, xi
 from ditrates.defaults import resolve
 from ditrates.errors import DitratesError
 from ditrates.printing import text
-from ditrates.registry import get
-from ditrates.symbols import BY_SYMBOL
+from ditrates.registry import get, names, results
+from ditrates.symbols import BY_SYMBOL, PARAMS
 
 LN_N_RANGE = (mpmath.log(3), mpmath.log(10) * formatting.MAX_DECIMAL_EXPONENT)
 GRID_POINTS = 80
@@ -74,7 +76,7 @@ class Crossing:
                 "interval_log10_n": [None if x is None else j(x) for x in self.interval]}
 
 
-def convention(a: str, b: str, explicit: bool, T) -> str:
+def convention(a: str, b: str, explicit: bool, T, held=None) -> str:
     """The convention of a comparison, in words (printed beside every crossing)."""
     if explicit:
         factors = "; ".join(f"{r.name}: " + (", ".join(text(f) for _, f in r.hidden.values() if f != 1) or "none")
@@ -82,11 +84,16 @@ def convention(a: str, b: str, explicit: bool, T) -> str:
         terms = f"every factor the proofs make explicit ({factors})"
     else:
         terms = "O~ forms with polylog(n) and poly(D, d0, d, Ls) factors dropped on both sides"
-    return f"{terms}; T = {formatting.format_number(T)} held for both; eps = auto follows n; hidden constants 1"
+    given = {k: v for k, v in (held or {}).items() if k in PARAMS and PARAMS[k].hidden_constant}
+    consts = ("hidden constants " + ", ".join(f"{k} = {v}" for k, v in sorted(given.items())) + ", the others 1"
+              if given else "hidden constants 1")
+    return (f"{terms}; T = {formatting.format_number(T)} held for both; eps = auto follows n inside the ranges of xi; "
+            f"{consts}")
 
 
 @numerics.precise
-def crossings(a: str, b: str, *, explicit: bool = False, xi_reading: str = "auto", **values) -> list[Crossing]:
+def crossings(a: str, b: str, *, explicit: bool = False, xi_reading: str = xi.DEFAULT.value,
+              **values) -> list[Crossing]:
     """Every n (as log10) from 3 to 10^100000 where the rates ``a`` and ``b`` of the same quantity cross.
 
     ``values`` are the parameters; T is held at its value at the given n (ln n by default), for both rates. The
@@ -106,16 +113,19 @@ def crossings(a: str, b: str, *, explicit: bool = False, xi_reading: str = "auto
 
 
 @numerics.precise
-def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading: str = "auto", **values) -> str:
-    """A plain sentence for the case without a crossing: which rate is smaller throughout, by how much at least,
-    and whether hidden constants in :data:`CONSTANT_RANGE` could make them cross."""
+def no_crossing_statement(a: str, b: str, *, explicit: bool = False, xi_reading: str = xi.DEFAULT.value,
+                          **values) -> str:
+    """A plain sentence for the case without a crossing: which rate is smaller throughout, by how much at least
+    (the smallest ratio over n, found by golden-section search around the closest sample), and whether hidden
+    constants in :data:`CONSTANT_RANGE` could make them cross."""
     pair = _Pair(a, b, explicit, xi_reading, values)
     samples = [(u, f) for u, f in pair.base.samples() if f is not None]
     if not samples:
-        return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}"
-    u_min, f_min = min(samples, key=lambda s: abs(s[1]))
+        why = "; ".join(c.failure for c in (pair.base.ca, pair.base.cb) if c.failure)
+        return f"{a} and {b} are never both evaluated for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT} ({why})"
+    u_min, f_min = pair.base.closest(samples)
     smaller = a if f_min < 0 else b
-    gap = formatting.format_number(mpmath.exp(abs(f_min)))
+    gap = formatting.format_log10(abs(f_min) / numerics.LN10)  # never exp(): f is 10^150000 at d0 = 1e6
     could = ("they can cross within that range" if abs(f_min) < pair.shift else "they still do not cross")
     return (f"{a} and {b} do not cross for n from 3 to 10^{formatting.MAX_DECIMAL_EXPONENT}: {smaller} is smaller "
             f"throughout, by a factor of at least about {gap} "
@@ -132,6 +142,8 @@ class _Curve:
         keep = set(result.keys) | {"d", "L", "d0"}
         self.held = {k: v for k, v in {**held, **(constants or {})}.items() if k in keep}
         self._cache: dict = {}
+        self.failure = ""
+        """The last reason a point could not be evaluated (a failed condition)."""
 
     def __call__(self, u):
         if u not in self._cache:
@@ -139,8 +151,9 @@ class _Curve:
                 res = resolve(dict(self.held, n=mpmath.exp(u)), self.result.keys, strict=False,
                               xi_reading=self.reading)
                 self._cache[u] = self.result.evaluate_at(res, explicit=self.explicit).ln_exact
-            except DitratesError:
+            except DitratesError as e:
                 self._cache[u] = None
+                self.failure = str(e)
         return self._cache[u]
 
 
@@ -161,6 +174,20 @@ class _Diff:
         lo, hi = (mpmath.log(x) for x in LN_N_RANGE)
         grid = (mpmath.exp(lo + (hi - lo) * i / (GRID_POINTS - 1)) for i in range(GRID_POINTS))
         return [(u, self(u)) for u in grid]
+
+    def closest(self, samples):
+        """The (u, difference) where |difference| is smallest: the closest sample, refined by golden-section search
+        between its neighbours (without a crossing the difference keeps one sign)."""
+        i = min(range(len(samples)), key=lambda k: abs(samples[k][1]))
+        u_i, f_i = samples[i]
+        sign = 1 if f_i > 0 else -1
+
+        def gap(u):
+            f = self(u)
+            return None if f is None else sign * f
+
+        best = roots.golden_min(gap, samples[max(i - 1, 0)][0], samples[min(i + 1, len(samples) - 1)][0])
+        return (best[0], sign * best[1]) if best is not None and best[1] < abs(f_i) else (u_i, f_i)
 
     def solve(self, level, u0, u1):
         """The u in [u0, u1] where the difference equals ``level`` (a sign change of f - level there)."""
@@ -227,7 +254,7 @@ class _Pair:
         values.pop("n", None)
         self.held, self.explicit, self.reading = values, explicit, xi_reading
         self.base = self._diff({})
-        self.convention = convention(a, b, explicit, values["T"])
+        self.convention = convention(a, b, explicit, values["T"], values)
         self.shift = mpmath.log(CONSTANT_RANGE[1]) * (len(_multiplicative(self.ra)) + len(_multiplicative(self.rb)))
         multiplicative = {BY_SYMBOL[s].key for r in (self.ra, self.rb) for s in _multiplicative(r)}
         inner = sorted({p.key for r in (self.ra, self.rb) for p in r.symbols if p.hidden_constant} - multiplicative)
@@ -260,8 +287,76 @@ def _multiplicative(result) -> list[sympy.Symbol]:
             and all(f.is_Mul and p.symbol in f.args for f in forms)]
 
 
-def pairs(names) -> list[tuple[str, str]]:
-    """The (DiT rate, baseline) pairs among ``names`` that bound the same quantity: the only ones compared."""
-    results = [get(n) for n in names]
-    return [(a.name, b.name) for a in results if a.kind != "baseline" for b in results
+def pairs(result_names) -> list[tuple[str, str]]:
+    """The (DiT rate, baseline) pairs among ``result_names`` that bound the same quantity: the only ones compared."""
+    rs = [get(n) for n in result_names]
+    return [(a.name, b.name) for a in rs if a.kind != "baseline" for b in rs
             if b.kind == "baseline" and a.bounds == b.bounds]
+
+
+def baselines_of(name: str) -> tuple[str, ...]:
+    """The baselines that bound the same quantity as the result ``name`` (read from the Result objects)."""
+    r = get(name)
+    return tuple(b.name for b in results("baselines") if b.bounds == r.bounds and r.kind != "baseline"
+                 and b.kind == "baseline")
+
+
+def compared() -> tuple[str, ...]:
+    """Every statistical rate that has a baseline, each followed by its baselines (what ``compare`` evaluates).
+
+    >>> compared()
+    ('score-estimation', 'chen2023-score-estimation', 'tv-recovery', 'chen2023-tv', 'oko2023-tv', 'hu2025-latent-tv')
+    """
+    return tuple(n for a in names("statistical") if baselines_of(a) for n in (a, *baselines_of(a)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Pairing:
+    """A DiT rate and a baseline of the same quantity: their crossings in n, or a sentence where there is none."""
+
+    a: str
+    b: str
+    crossings: tuple[Crossing, ...]
+    no_crossing: str | None
+
+    def sentences(self) -> list[str]:
+        return [c.describe() for c in self.crossings] or [self.no_crossing]
+
+    def to_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "crossings": [c.to_dict() for c in self.crossings],
+                "no_crossing": self.no_crossing}
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """The DiT rates beside their baselines at one set of numbers (see the module docstring): the rows, each row's
+    local exponent in n (T held, eps = auto following n; None for a failed row) and every pairing."""
+
+    report: report.Report
+    exponents: tuple[float | None, ...]
+    pairings: tuple[Pairing, ...]
+    T: Any
+
+    def to_dict(self) -> dict:
+        doc = self.report.to_dict()
+        doc["results"] = [dict(d, exponent_n=s, bounds=row.result.bounds)
+                          for d, s, row in zip(doc["results"], self.exponents, self.report.rows, strict=True)]
+        return {**doc, "comparisons": [p.to_dict() for p in self.pairings]}
+
+
+@numerics.precise
+def compare(params: Mapping[str, Any], *, explicit: bool = False, xi_reading: str = xi.DEFAULT.value,
+            outside_range: bool = False) -> Comparison:
+    """Every rate of :func:`compared` at ``params`` (numbers or numeric strings), with local exponents and crossings
+    on equal terms (T held at its value at the given n for both sides)."""
+    rep = report.evaluate(compared(), params, explicit=explicit, xi_reading=xi_reading, outside_range=outside_range)
+    T = rep.resolved.values.get("T")
+    held = dict(params, T=params.get("T") or str(T))
+    slopes = tuple(row.result.exponent("n", explicit=explicit, xi_reading=xi_reading, outside_range=outside_range,
+                                       **held) if row.ok else None for row in rep.rows)
+    found = []
+    for a, b in pairs(compared()):
+        cs = tuple(crossings(a, b, explicit=explicit, xi_reading=xi_reading, **params))
+        found.append(Pairing(a, b, cs, None if cs else no_crossing_statement(a, b, explicit=explicit,
+                                                                             xi_reading=xi_reading, **params)))
+    return Comparison(rep, slopes, tuple(found), T)

@@ -1,12 +1,12 @@
 """Curves of the rates against one parameter, in log space, for plots (numpy only; no matplotlib).
 
-A :class:`Curve` is one result evaluated on a geometric grid of one parameter ``vs`` (n, eps, L, d0 or B),
+A :class:`Curve` is one result evaluated on a geometric grid of one parameter ``vs`` (n, eps, L, d0, D or B),
 all others fixed or following their defaults elementwise (``T = ln n``, ``eps = auto``, ``L = d0/d``; see
 :mod:`ditrates.defaults`), through the vectorised :func:`ditrates.grid.evaluate`. Values are kept as
 ``log10``, so that ``2^((1/eps)^(2L))`` plots without overflow (up to 10^(1.8e308)); where a condition of
-the result fails the value is NaN (a gap), never 0. Each curve carries its trivial value (above it the bound
-is vacuous) and where the printed reading of xi (Definition 3.4 as stated, backed for eps <= eps_max(L)) is
-in force. :func:`figure` adds the baselines of the same quantity (:data:`BASELINES`).
+the result fails the value is NaN (a gap), never 0 (with ``outside_range``, a range of a derivation does not
+make a gap: the points past it are marked ``outside``). Each curve carries its trivial value (above it the bound is
+vacuous). :func:`figure` adds the baselines of the same quantity (:func:`ditrates.comparison.baselines_of`).
 
 >>> f = figure(["tv-recovery"], "n", 1e2, 1e30, {"d0": 16}, points=5)
 >>> [c.name for c in f.curves]
@@ -22,40 +22,37 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ditrates import grid, numerics
+from ditrates import grid, numerics, xi
+from ditrates.comparison import baselines_of
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_number, parse_number, split_range
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
 
-VS = ("n", "eps", "L", "d0", "B")
+VS = ("n", "eps", "L", "d0", "D", "B")
 """The parameters a curve can run along."""
-RANGES = {"n": (1e1, 1e30), "eps": (1e-3, 0.999), "L": (2.0, 1024.0), "d0": (8.0, 4096.0), "B": (1e-2, 1e1)}
+RANGES = {"n": (1e1, 1e30), "eps": (1e-3, 0.999), "L": (2.0, 1024.0), "d0": (8.0, 4096.0), "D": (8.0, 1e6),
+          "B": (1e-2, 1e1)}
 """Default ranges (``--range``)."""
 X_MAX = 1e300
 """Grids are float64: the range must lie below this."""
 D_ALONG_L = 4
 """With ``--vs L`` or ``--vs d0`` and no d given, d = 4 (the CLI's default d, patch p = 2)."""
 
-BASELINES = {
-    "score-estimation": ("chen2023-score-estimation",),
-    "tv-recovery": ("chen2023-tv", "oko2023-tv", "hu2025-latent-tv"),
-}
-"""The baselines that bound the same quantity as a DiT result (what ``ditrates compare`` sets beside it)."""
 THRESHOLDS = {"criterion": (0.0, "threshold rho = 1 (efficient side below; Alman-Song 2023)"),
               "hardness": (0.0, "threshold rho = 1 (SETH-hard at and above)")}
 """A reference level (log10) for the Section 4 ratios, by kind."""
 @dataclasses.dataclass(frozen=True)
 class Curve:
-    """One result along ``x``: ``log10`` (NaN where a condition fails), where it is valid, where the printed
-    reading of xi is in force (None for results without xi), and its trivial value (None if it has none)."""
+    """One result along ``x``: ``log10`` (NaN where a condition fails), where it is valid, where it is evaluated
+    past a range of a derivation (``outside_range``), and its trivial value (None if it has none)."""
 
     name: str
     source: str
     x: Any
     log10: Any
     valid: Any
-    printed: Any = None
+    outside: Any = None
     trivial_log10: Any = None
     trivial_reason: str = ""
     baseline: bool = False
@@ -75,7 +72,7 @@ class Curve:
             return None if a is None else [float(v) if math.isfinite(v) else None for v in a.tolist()]
 
         return {"name": self.name, "source": self.source, "baseline": self.baseline, "log10": num(self.log10),
-                "valid": self.valid.tolist(), "printed": None if self.printed is None else self.printed.tolist(),
+                "valid": self.valid.tolist(), "outside": None if self.outside is None else self.outside.tolist(),
                 "trivial_log10": num(self.trivial_log10), "trivial_reason": self.trivial_reason}
 
 
@@ -99,13 +96,15 @@ class Figure:
     curves: tuple[Curve, ...]
     params: dict[str, Any]
     xi_reading: str
+    outside_range: bool = False
     notes: tuple[str, ...] = ()
     measured: tuple[Measured, ...] = ()
     reference: tuple[float, str] | None = None
 
     def to_dict(self) -> dict:
         return {"vs": self.vs, "x": self.x.tolist(), "params": {k: str(v) for k, v in self.params.items()},
-                "xi_reading": self.xi_reading, "curves": [c.to_dict() for c in self.curves],
+                "xi_reading": self.xi_reading, "outside_range": self.outside_range,
+                "curves": [c.to_dict() for c in self.curves],
                 "reference": None if self.reference is None else {"log10": self.reference[0],
                                                                   "label": self.reference[1]},
                 "measured": [dataclasses.asdict(m) for m in self.measured], "notes": list(self.notes)}
@@ -152,8 +151,8 @@ def _fixed(vs: str, params: Mapping[str, Any], names: Sequence[str]) -> tuple[di
     return fixed, notes
 
 
-def curve(name: str, vs: str, x, fixed: Mapping[str, Any], *, xi_reading: str = "auto",
-          baseline: bool = False) -> Curve:
+def curve(name: str, vs: str, x, fixed: Mapping[str, Any], *, xi_reading: str = xi.DEFAULT.value,
+          outside_range: bool = False, baseline: bool = False) -> Curve:
     """``name`` along ``x`` (values of ``vs``) with ``fixed`` inputs: log10 with gaps where a condition fails."""
     import numpy as np
 
@@ -163,34 +162,31 @@ def curve(name: str, vs: str, x, fixed: Mapping[str, Any], *, xi_reading: str = 
                             f"it depends on {', '.join(result.keys)}")
     values = {k: v for k, v in fixed.items() if k in result.keys or k in ("d0", "d", "L")}
     with np.errstate(over="ignore"):  # the minimiser of xi probes e^(2 L y) beyond float64 at large L
-        g = grid.evaluate(name, xi_reading=xi_reading, gaps=True, **values, **{vs: x})
+        g = grid.evaluate(name, xi_reading=xi_reading, gaps=True, outside_range=outside_range, **values, **{vs: x})
     shape = np.shape(x)
-    printed = None
-    if result.forms:
-        printed = np.broadcast_to(np.asarray(g.reading if not hasattr(g.reading, "value")
-                                             else g.reading.value == "printed"), shape) & g.valid
+    outside = np.broadcast_to(g.outside, shape) if outside_range else None
     trivial = None
     if result.trivial is not None:
         syms = {PARAMS[k].symbol: v for k, v in g.params.items()}
         trivial = np.broadcast_to(numerics.ln_eval(result.trivial.value, syms, "np")[1] / np.log(10.0), shape)
     return Curve(name, result.source, np.asarray(x, dtype=float), np.broadcast_to(g.log10, shape),
-                 np.broadcast_to(g.valid, shape), printed, trivial, result.trivial.reason if result.trivial else "",
+                 np.broadcast_to(g.valid, shape), outside, trivial, result.trivial.reason if result.trivial else "",
                  baseline)
 
 
 def shown(names: Sequence[str], vs: str, baselines: bool = True) -> list[str]:
-    """The results a figure draws: ``names`` and, with ``baselines``, theirs (:data:`BASELINES`) along ``vs``.
+    """The results a figure draws: ``names`` and, with ``baselines``, theirs (of the same quantity) along ``vs``.
 
     >>> shown(["tv-recovery"], "n")
     ['tv-recovery', 'chen2023-tv', 'oko2023-tv', 'hu2025-latent-tv']
     """
     names = list(dict.fromkeys(names))
-    return names + [b for n in names for b in BASELINES.get(n, ())
+    return names + [b for n in names for b in baselines_of(n)
                     if baselines and b not in names and vs in get(b).keys]
 
 
 def figure(names: Sequence[str], vs: str, lo: float, hi: float, params: Mapping[str, Any] | None = None, *,
-           points: int = 300, xi_reading: str = "auto", baselines: bool = True,
+           points: int = 300, xi_reading: str = xi.DEFAULT.value, outside_range: bool = False, baselines: bool = True,
            measured: Sequence[Measured] = (), run_params: Mapping[str, Any] | None = None,
            run_notes: Sequence[str] = ()) -> Figure:
     """Every result of :func:`shown` along ``vs`` from ``lo`` to ``hi`` (``points`` geometric steps); ``params``
@@ -217,8 +213,8 @@ def figure(names: Sequence[str], vs: str, lo: float, hi: float, params: Mapping[
     notes += more
     x = np.geomspace(lo, hi, points)
     names = list(dict.fromkeys(names))
-    curves = tuple(curve(n, vs, x, fixed, xi_reading=xi_reading, baseline=n not in names)
+    curves = tuple(curve(n, vs, x, fixed, xi_reading=xi_reading, outside_range=outside_range, baseline=n not in names)
                    for n in shown(names, vs, baselines))
     kinds = {get(n).kind for n in names}
     reference = next((THRESHOLDS[k] for k in ("criterion", "hardness") if k in kinds), None)
-    return Figure(vs, x, curves, params, xi_reading, tuple(notes), tuple(measured), reference)
+    return Figure(vs, x, curves, params, xi_reading, outside_range, tuple(notes), tuple(measured), reference)

@@ -12,8 +12,8 @@ d: d0 / L when L is given; else 4 (patch p = 2, d = p^2) when 4 divides d0 with 
    smallest divisor d > 1 of d0 (Definition 3.1)
 T0: min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1
 T: ln n: Cor. 3.2.1 sets T = O(log n), hidden constant 1; else infinite when no n is given
-eps: auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in force (the reading auto
-     takes the one with the smaller minimum)
+eps: auto: the minimiser of xi(n, eps, L) inside the ranges of the reading of xi in force (Definition 3.4 as
+     printed unless another is asked for)
 >>> r = resolve({"d0": 16, "n": "1e5"}, ["d0", "d", "L", "n", "eps", "T0", "T"])
 >>> r.values["d"], r.values["L"], r.values["n"]
 (4, 4, 100000)
@@ -32,16 +32,15 @@ from typing import Any
 import mpmath
 import sympy
 
-from ditrates import formatting, numerics, xi
+from ditrates import formatting, minimiser, numerics, xi
 from ditrates.errors import DomainError, MissingValue
+from ditrates.formatting import is_array
 from ditrates.symbols import PARAMS, S, param
 
 D_OVER_D0 = 48
 """Default ambient-to-latent ratio D / d0 (256x256x3 images, 32x32x4 SD-VAE latents)."""
 MAX_DIVISOR_SEARCH = 10**6
 """The default d looks for a divisor of d0 up to this bound."""
-MAX_AUTO_L = 10**15
-"""eps = auto lies within about 1/L of 1; beyond L = 10^15 that is below the working precision."""
 
 
 @dataclasses.dataclass
@@ -52,8 +51,7 @@ class Resolved:
     reasons: dict[str, str]
     given: dict[str, Any]
     reading: Any = None
-    """The reading of xi in force (:class:`ditrates.xi.Reading`, a boolean mask "printed" on grids with the
-    reading auto), or None where eps or L is not needed."""
+    """The reading of xi in force (:class:`ditrates.xi.Reading`): the one asked for, on scalars and grids alike."""
 
     def symbol_values(self) -> dict:
         return {PARAMS[k].symbol: v for k, v in self.values.items()}
@@ -88,14 +86,11 @@ def default_d(d0: int) -> int:
 
 @dataclasses.dataclass
 class _Context:
-    """What a rule sees: the values so far, the user's request for the reading of xi, and whether inputs are
-    exact (``strict``)."""
+    """What a rule sees: the values so far, the reading of xi, and whether inputs are exact (``strict``)."""
 
     values: dict[str, Any]
-    xi_reading: str
+    reading: xi.Reading
     strict: bool
-    reading: Any = None
-    extra_reasons: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,7 +116,7 @@ class Rule:
         if self.compute is not None:
             return self.compute(ctx)
         vals = {PARAMS[k].symbol: v for k, v in ctx.values.items()}
-        if any(_is_array(v) for v in vals.values()):
+        if any(is_array(v) for v in vals.values()):
             value = numerics.value_eval(self.expr, vals, "np")
         else:
             value = numerics.plain_eval(self.expr, vals)
@@ -133,39 +128,34 @@ class Rule:
 def _d_from_L(c):
     v = c.values
     d0, L = v["d0"], v["L"]
-    exact = c.strict and not _is_array(d0)
-    return (_exact_div(d0, L, "L") if exact else d0 / L), "d0 / L"
+    exact = c.strict and not is_array(d0)
+    return (_exact_div(d0, L, "L") if exact else _div(d0, L)), "d0 / L"
 
 
 def _L_from_d(c):
     v = c.values
     d0, d = v["d0"], v["d"]
-    exact = c.strict and not _is_array(d0)
-    value = _exact_div(d0, d, "d") if exact else d0 / d
+    exact = c.strict and not is_array(d0)
+    value = _exact_div(d0, d, "d") if exact else _div(d0, d)
     return value, f"d0 / d = {_fmt(value)}"
 
 
 def _d_default(c):
     d0 = c.values["d0"]
-    if _is_array(d0):
+    if is_array(d0):
         raise MissingValue("give d or L with an array of d0 (the default d needs a single d0)", "d")
     d = default_d(int(d0))
     return d, (f"{d} (patch p = 2, d = p^2)" if d == 4 else f"{d} (smallest divisor > 1 of d0)")
 
 
 def _eps_auto(c):
-    n, L = c.values["n"], c.values["L"]
-    if not _at_least_2(L):
+    if not _at_least_2(c.values["L"]):
         raise DomainError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps")
-    if not _is_array(L) and L > MAX_AUTO_L:
-        raise DomainError(f"eps = auto at L = {_fmt(L)} lies within about 1/L of 1, below the working precision "
-                          f"(L <= 1e15); give eps")
-    choice = xi.choose(n, L, c.xi_reading, c.values["C_K"])
-    c.reading = choice.reading
-    if _is_array(choice.eps):
-        return choice.eps, "auto (minimises xi in the reading in force, elementwise)"
-    c.extra_reasons["xi_reading"] = choice.describe_reading()
-    return choice.eps, choice.describe(L)
+    values = {PARAMS[k].symbol: v for k, v in c.values.items()}
+    choice = minimiser.minimise(c.reading, values)
+    if is_array(choice.eps):
+        return choice.eps, "auto (minimises xi inside the ranges of the reading in force, elementwise)"
+    return choice.eps, choice.describe(values)
 
 
 def _rule(key, needs, expr, reason, doc) -> Rule:
@@ -188,6 +178,10 @@ RULES: tuple[Rule, ...] = (
     _rule("s", (), 2, "2 (Besov smoothness of a C^2 density)", "2: the Besov smoothness of a C^2 density (Oko et al.)"),
     _rule("beta", (), 2, "2 (Hoelder index of a C^2 density)",
           "2: the Hoelder index of a C^2 density (Hu et al. 2025); not shared with s"),
+    _rule("L_h", ("Ls",), 1 + S.Ls, "1 + Ls = {value} (App. F.1.2 takes L_h = 1 + Ls)",
+          "1 + Ls: the proof of Theorem 3.1 (App. F.1.2) takes L_h = 1 + L_{s+}"),
+    _rule("C_h", ("d0",), S.d0, "d0 (standard Gaussian latent: E||h||^2 = d0)",
+          "d0: E||h||^2 = d0 for a standard Gaussian latent h ~ N(0, I)"),
     _rule("T0", ("c0", "Ls"), sympy.Min(S.c0, 1 / S.Ls, evaluate=False),
           "min(c0, 1/Ls) = {value} (Cor. 3.2.1, constant 1)",
           "min(c0, 1/Ls): Cor. 3.2.1 sets T0 = O(min(c0, 1/Ls)), hidden constant 1"),
@@ -198,8 +192,8 @@ RULES: tuple[Rule, ...] = (
           "T0/100: the backward process's step size, mu << T0 as Cor. 3.2.1 (iii) asks"),
     _rule("t", ("T0",), S.T0, "T0 (the worst time for Thm 3.1)",
           "T0: the worst time in [T0, T] for Theorem 3.1's eps sqrt(d0)/sigma(t)"),
-    Rule("eps", ("n", "L", "C_K"), "auto: the minimiser of xi(n, eps, L) within the range of the reading of xi in "
-         "force (the reading auto takes the one with the smaller minimum)", compute=_eps_auto),
+    Rule("eps", ("n", "L", "d", "C_K", "C_delta"), "auto: the minimiser of xi(n, eps, L) inside the ranges of the "
+         "reading of xi in force (Definition 3.4 as printed unless another is asked for)", compute=_eps_auto),
     _rule("kappa", (), 1, "1 (no softmax temperature, as in the paper's Sec. 4)",
           "1: no softmax temperature, as in the paper's Section 4"),
     _rule("delta_F", ("L",), 1 / S.L, "1/L (accuracy 1/poly(L))",
@@ -224,7 +218,7 @@ def doc(key: str) -> str:
 
 def _parse(key: str, raw):
     p = param(key)
-    if _is_array(raw):
+    if is_array(raw):
         import numpy as np
 
         arr = np.asarray(raw, dtype=float)
@@ -251,30 +245,29 @@ def _parse(key: str, raw):
 
 @numerics.precise
 def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = True,
-            xi_reading: str = xi.AUTO) -> Resolved:
+            xi_reading: str = xi.DEFAULT) -> Resolved:
     """Complete ``given`` (key -> number, numeric string or numpy array) with the defaults ``needed``.
 
-    ``xi_reading`` is the reading of xi asked for (``auto``, ``printed`` or ``proof``, :mod:`ditrates.xi`); the
-    one in force is ``Resolved.reading``. ``strict=False`` accepts non-integer values for integer parameters
-    (used for derivatives).
+    ``xi_reading`` is the reading of xi (:mod:`ditrates.xi`: ``printed``, the default, or a repair asked for by
+    name); it is ``Resolved.reading``. ``strict=False`` accepts non-integer values for integer parameters (used for
+    derivatives).
     """
-    if xi_reading not in xi.CHOICES:
-        raise DomainError(f"xi_reading must be one of {', '.join(xi.CHOICES)}, got {xi_reading!r}")
+    reading = xi.reading(xi_reading)
     values: dict[str, Any] = {}
     for key, raw in given.items():
         if raw is None:
             continue
         p = param(key)
         v = _parse(key, raw) if strict or not isinstance(raw, mpmath.mpf) else raw
-        if strict and not _is_array(v):
+        if strict and not is_array(v):
             p.check(v)
         values[key] = v
-    if strict and {"d0", "d", "L"} <= values.keys() and not _is_array(values["d0"]):
+    if strict and {"d0", "d", "L"} <= values.keys() and not is_array(values["d0"]):
         if values["d0"] != values["d"] * values["L"]:
             raise DomainError(f"d0 = {values['d0']} differs from d L = {values['d'] * values['L']} (Definition 3.1)")
     needed = set(needed)
     wanted = _closure(needed, set(values))
-    ctx = _Context(values, xi_reading, strict)
+    ctx = _Context(values, reading, strict)
     reasons: dict[str, str] = {}
     changed = True
     while changed:
@@ -283,12 +276,6 @@ def resolve(given: Mapping[str, Any], needed: Iterable[str], *, strict: bool = T
             if rule.key in wanted and rule.key not in values and all(n in values for n in rule.needs):
                 values[rule.key], reasons[rule.key] = rule.apply(ctx)
                 changed = True
-    reasons.update(ctx.extra_reasons)
-    reading = ctx.reading
-    if "eps" in wanted and "eps" in values and "eps" not in reasons and "L" in values and _at_least_2(values["L"]):
-        reading = xi.reading_at(values["eps"], values["L"], xi_reading)
-        if xi_reading == xi.AUTO and isinstance(reading, xi.Reading):
-            reasons["xi_reading"] = xi.describe_reading_at(values["eps"], values["L"], reading)
     for key in (k for k in PARAMS if k in needed):  # the paper's order: d0 before the D it determines
         if key not in values:
             raise MissingValue(f"{param(key).label} is needed ({param(key).meaning}; no default)", key)
@@ -309,12 +296,8 @@ def _closure(keys: set[str], given: set[str]) -> set[str]:
     return out
 
 
-def _is_array(v) -> bool:
-    return type(v).__module__ == "numpy" and getattr(v, "ndim", 0) > 0
-
-
 def _at_least_2(L) -> bool:
-    return bool((L >= 2).all()) if _is_array(L) else L >= 2
+    return bool((L >= 2).all()) if is_array(L) else L >= 2
 
 
 def _exact_div(a: int, b: int, name: str) -> int:
@@ -323,25 +306,15 @@ def _exact_div(a: int, b: int, name: str) -> int:
     return a // b
 
 
-def _mpf(v):
-    return v if _is_array(v) else mpmath.mpf(v)
-
-
-def _min(a, b):
-    if _is_array(a) or _is_array(b):
-        import numpy as np  # grids: numpy is loaded already
-
-        return np.minimum(a, b)
-    return min(mpmath.mpf(a), mpmath.mpf(b))
-
-
-def _log(v):
-    if _is_array(v):
-        import numpy as np  # grids: numpy is loaded already
-
-        return np.log(v)
-    return mpmath.log(v)
+def _div(a, b):
+    """a / b, exactly where both are integers and b divides a (d0 = d L then holds exactly at any size; a float
+    quotient of 10^300 / 4 would not), else in real arithmetic."""
+    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+        return a // b
+    if isinstance(a, int) and abs(a) >= 2**1000:  # beyond float64
+        return mpmath.mpf(a) / b
+    return a / b
 
 
 def _fmt(v) -> str:
-    return "elementwise" if _is_array(v) else formatting.format_number(v)
+    return "elementwise" if is_array(v) else formatting.format_number(v)

@@ -37,11 +37,12 @@ class ConditionError(DitratesError):
 
 class Unreachable(DitratesError):
     """A target below a bound everywhere in the search range: ``minimum_log10`` is log10 of the bound's smallest
-    value there and ``where`` the parameter's value at it."""
+    value there, ``where`` the parameter's value at it and ``at`` any other value it was taken at (``eps`` where
+    it is free and taken at its best)."""
 
-    def __init__(self, message: str, minimum_log10: float, where):
+    def __init__(self, message: str, minimum_log10: float, where, at: dict | None = None):
         super().__init__(message)
-        self.minimum_log10, self.where = minimum_log10, where
+        self.minimum_log10, self.where, self.at = minimum_log10, where, dict(at or {})
 
 
 class MissingValue(DitratesError):

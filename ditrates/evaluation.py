@@ -31,6 +31,9 @@ class Evaluation:
     parts: tuple[tuple[Part, Any], ...] = ()
     trivial_ln: Any = None
     reading: Any = None  # the reading of xi in force (ditrates.xi.Reading), None if the result has no xi
+    outside: tuple = ()
+    """The ranges of derivations (waivable conditions) that fail here, evaluated past on request
+    (``outside_range=True``): the proof does not back this number."""
 
     @property
     def ok(self) -> bool:
@@ -77,9 +80,15 @@ class Evaluation:
         """The parameters it was evaluated at, as Python ints and floats."""
         return {k: formatting.plain(self.resolved.values[k]) for k in self.result.keys if k in self.resolved.values}
 
+    @property
+    def premises(self) -> tuple:
+        """What this number leans on (:meth:`Result.premises_for` under the reading in force)."""
+        return self.result.premises_for(self.reading)
+
     def __repr__(self) -> str:
         reading = f", xi {self.reading.value}" if self.reading is not None else ""
-        return f"Evaluation({self.result.name} = {self.text}{reading}{', VACUOUS' if self.vacuous else ''})"
+        outside = ", OUTSIDE " + "; ".join(c.text() for c in self.outside) if self.outside else ""
+        return f"Evaluation({self.result.name} = {self.text}{reading}{', VACUOUS' if self.vacuous else ''}{outside})"
 
     def _repr_html_(self) -> str:
         return f"<code>{self.result.name} ({self.result.source}) = {self.text}</code>"
@@ -99,7 +108,7 @@ class Evaluation:
         r = self.result
         out = {
             "name": r.name,
-            "source": r.source,
+            "source": r.source_for(self.reading),
             "kind": r.kind,
             "status": "ok",
             "value": formatting.to_float_or_none(self.value) if self.value is not None else None,
@@ -107,10 +116,12 @@ class Evaluation:
             "display": self.text,
             "order": r.order_for(self.reading).text(),
             "order_hides": r.order.hides,
-            "latex": r.latex(self.explicit),
+            "latex": r.latex(self.explicit, self.reading),
             "explicit": self.explicit,
             "vacuous": self.vacuous,
             "params": {k: formatting.json_number(v) for k, v in self.params.items()},
+            "premises": [p.to_dict() for p in self.premises],
+            "outside_range": [_condition_dict(c, self.resolved) for c in self.outside],
             "notes": list(r.notes),
         }
         if self.reading is not None:
@@ -148,10 +159,19 @@ class Failure:
 
     def to_dict(self) -> dict:
         r = self.result
-        out = {"name": r.name, "source": r.source, "kind": r.kind, "status": "failed", "error": self.message}
+        out = {"name": r.name, "source": r.source_for(self.reading), "kind": r.kind, "status": "failed",
+               "error": self.message,
+               "premises": [p.to_dict() for p in r.premises_for(self.reading)]}
         if self.condition is not None:
             out["condition"] = {"relation": self.condition.text(), "source": self.condition.source,
+                                "label": self.condition.support.value, "waivable": self.condition.waivable,
                                 "hint": self.hint}
         if self.reading is not None:
             out["xi_reading"] = self.reading.value
         return out
+
+
+def _condition_dict(c, resolved) -> dict:
+    """A condition as JSON, with what it asks at the resolved values."""
+    return {"relation": c.text(), "source": c.source, "label": c.support.value,
+            "hint": c.hint_at(resolved.symbol_values())}

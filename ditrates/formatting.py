@@ -82,6 +82,82 @@ def format_number(x, digits: int = 4) -> str:
     return shown
 
 
+def format_exact(x) -> str:
+    """``x`` with as many significant digits as it has, up to 15 (at least 4): a number the user typed, such as
+    a target, shown as typed, never rounded to look like another.
+
+    >>> format_exact(mpmath.mpf("2.0001")), format_exact(0.05), format_exact(mpmath.mpf("1e200")), format_exact(3)
+    ('2.0001', '0.05', '1.0e+200', '3')
+    """
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x) if abs(x) < 10**15 else format_number(x, 15)
+    with mpmath.workdps(MP_DPS):
+        for digits in range(4, 16):
+            if mpmath.almosteq(mpmath.mpf(mpmath.nstr(mpmath.mpf(x), digits)), mpmath.mpf(x), rel_eps=1e-15):
+                return format_number(x, digits)
+    return format_number(x, 15)
+
+
+def round_inward(x, *, up: bool, digits: int = 4):
+    """``x`` rounded to ``digits`` significant digits towards the inside of a range it ends: up for a lower end,
+    down for an upper end, so that the printed number, typed back, lies inside. Integers stay integers (exact
+    below ``10^digits``).
+
+    >>> round_inward(mpmath.mpf("0.445772"), up=False), round_inward(820501269715965, up=True)
+    (mpf('0.4457'), 820600000000000)
+    >>> format_number(round_inward(mpmath.mpf("0.445772"), up=True)), round_inward(37, up=False)
+    ('0.4458', 37)
+    """
+    if isinstance(x, int) and not isinstance(x, bool):
+        drop = _decimal_digits(abs(x)) - digits
+        if drop <= 0:
+            return x
+        q = 10**drop
+        return -(-x // q) * q if up else x // q * q
+    with mpmath.workdps(MP_DPS):
+        x = mpmath.mpf(x)
+        if x == 0 or not mpmath.isfinite(x):
+            return x
+        scale = mpmath.mpf(10) ** (digits - 1 - int(mpmath.floor(mpmath.log10(abs(x)))))
+        scaled = x * scale
+        whole = mpmath.ceil(scaled) if up else mpmath.floor(scaled)
+        if abs(whole - scaled) < mpmath.mpf(10) ** (10 - MP_DPS):  # x has at most ``digits`` digits already
+            whole = mpmath.nint(scaled)
+        return whole / scale
+
+
+def _decimal_digits(x: int) -> int:
+    """The number of decimal digits of a positive integer, without converting it to a string (Python refuses
+    beyond 4300 digits; a solved n may have 10^5).
+
+    >>> _decimal_digits(999), _decimal_digits(1000), _decimal_digits(10**5000)
+    (3, 4, 5001)
+    """
+    n = max(1, int(x.bit_length() * 0.30102999566398))
+    while 10**n <= x:
+        n += 1
+    while n > 1 and 10 ** (n - 1) > x:
+        n -= 1
+    return n
+
+
+def format_edge(x, *, upper: bool = True, digits: int = 4, inside=None) -> str:
+    """The end of a range (``eps <= 0.4457``), printed rounded inward (:func:`round_inward`): typed back, it lies
+    inside. ``upper`` for an upper end. With ``inside`` (a test of a number against the range), the nearest
+    ``digits``-digit number where it passes (an edge computed as 0.2499999999997 for 2^(-2) prints 0.25).
+
+    >>> format_edge(mpmath.mpf("0.445772")), format_edge(mpmath.mpf("0.445772"), upper=False)
+    ('0.4457', '0.4458')
+    >>> format_edge(mpmath.mpf("0.2499999999997"), inside=lambda e: e <= mpmath.mpf("0.25"))
+    '0.25'
+    """
+    if inside is not None:
+        nearest = format_number(x, digits)
+        if " " not in nearest and inside(parse_number(nearest)):
+            return nearest
+    return format_number(round_inward(x, up=not upper, digits=digits), digits)
+
+
 def format_log10(log10, digits: int = 4) -> str:
     """Format ``10**log10`` without overflow: plain if representable, ``10^(...)`` otherwise, and a tower
     ``10^(10^(...))`` where the exponent itself is beyond 10^300.
@@ -96,6 +172,16 @@ def format_log10(log10, digits: int = 4) -> str:
         return f"10^({'-' if log10 < 0 else ''}{format_log10(mpmath.log10(abs(log10)), digits)})"
     shown = mpmath.nstr(log10, digits, min_fixed=-1, max_fixed=4)
     return f"10^({shown[:-2] if shown.endswith('.0') else shown})"
+
+
+def is_array(x) -> bool:
+    """Whether ``x`` is a numpy array with at least one axis (a grid), as opposed to a scalar: the one test every
+    module that takes scalars and arrays alike uses (numpy is not imported to answer it).
+
+    >>> is_array(0.5), is_array(mpmath.mpf(2))
+    (False, False)
+    """
+    return type(x).__module__ == "numpy" and getattr(x, "ndim", 0) > 0
 
 
 def to_float_or_none(x) -> float | None:
@@ -136,14 +222,16 @@ def json_number(x):
 
 
 def plain(x):
-    """A Python int or float for an exact int, a Fraction or an mpmath number (``inf`` beyond float64).
+    """A Python int or float for an exact int, a Fraction or an mpmath number; beyond float64 the mpmath number
+    itself (never inf).
 
-    >>> plain(mpmath.mpf("0.5")), plain(7)
-    (0.5, 7)
+    >>> plain(mpmath.mpf("0.5")), plain(7), plain(mpmath.power(2, 2000)) == mpmath.power(2, 2000)
+    (0.5, 7, True)
     """
     if isinstance(x, int) or type(x).__module__ == "numpy":
         return x
-    return float(x)
+    f = to_float_or_none(x)
+    return f if f is not None else mpmath.mpf(x)
 
 
 def parse_list(text: str, name: str, *, integer: bool = False, low=None, open_low: bool = False) -> list:

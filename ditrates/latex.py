@@ -5,8 +5,8 @@ r"""LaTeX for papers, generated from the same sympy objects that ditrates evalua
   evaluated expression with its hidden constants, and the source;
 * :func:`macros` -- ``\newcommand`` definitions, one per result (``\ditScoreEstimation``) and per symbol
   (``\ditSymTZero``), with names that cannot clash (letters only, case kept, digits spelled);
-* :func:`values_table` -- a ``table`` of evaluated bounds (booktabs, tabularx at the text width, a caption and a
-  label), with plain numbers and the VACUOUS flags;
+* :func:`values_table` -- a ``table`` of evaluated bounds (booktabs, tabularx at the column width, so that it fits
+  one column of a two-column paper; a caption and a label), with plain numbers and the VACUOUS flags;
 * :func:`document` -- a complete document that ``pdflatex`` compiles (packages: amsmath, amssymb, booktabs,
   tabularx).
 
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import mpmath
 
-from ditrates import formatting, report
-from ditrates.errors import DitratesError, RunError
+from ditrates import formatting, report, xi
+from ditrates.errors import RunError
 from ditrates.printing import latex
 from ditrates.registry import GROUPS, get
 from ditrates.result import Result
@@ -40,12 +40,13 @@ CITATION = "Hu et al.\\ 2024"
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 
 
-def formula(result: Result, explicit: bool = False) -> str:
-    """The result as one LaTeX formula: its quantity, relation and order (or exact expression)."""
+def formula(result: Result, explicit: bool = False, reading=None) -> str:
+    """The result as one LaTeX formula: its quantity, relation and order (or exact expression, in ``reading`` of xi
+    for a result built on it)."""
     if result.order.big_o:
         rhs = result.order.latex()
     else:
-        rhs = latex(result.displayed_expr(explicit))
+        rhs = latex(result.displayed_expr(explicit, reading))
     return f"{result.quantity} {result.relation} {rhs}"
 
 
@@ -58,6 +59,16 @@ def tex_escape(text: str) -> str:
     repl = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
     return "".join(repl.get(c, c) for c in text)
+
+
+def tex_code(text: str) -> str:
+    r"""Plain text that holds ASCII mathematics (``||W||_max <= B``), in typewriter type, where every character
+    prints as typed (the roman text font of OT1 has no ``<`` or ``|``, and sets ``^`` as an accent).
+
+    >>> tex_code("||W||_max <= B^2")
+    '\\texttt{||W||\\_max <= B\\textasciicircum{}2}'
+    """
+    return rf"\texttt{{{tex_escape(text)}}}"
 
 
 def _source(result: Result) -> str:
@@ -77,12 +88,11 @@ def block(result: Result, explicit: bool = False) -> str:
         r"\end{equation}",
     ]
     tail = []
-    if result.conditions:
-        conds = ", ".join(f"${c.latex()}$" + (f" ({c.reading} reading only)" if c.reading else "")
-                          for c in result.conditions)
-        tail.append(f"Conditions: {conds}.")
+    conds = result.conditions + (xi.RANGES if result.forms else ())
+    if conds:
+        tail.append("Conditions: " + ", ".join(f"${c.latex()}${tex_escape(xi.only(c))}" for c in conds) + ".")
     if result.order.big_o:
-        hides = f" ($\\tilde{{O}}$ hides {tex_escape(result.order.hides)})" if result.order.hides else ""
+        hides = f" ($\\tilde{{O}}$ hides {tex_code(result.order.hides)})" if result.order.hides else ""
         shown = [(f" with the {k} reading of $\\xi$" if k else "", result.displayed_expr(explicit, k))
                  for k in (result.forms or [None])]
         tail.append("Evaluated by ditrates" + "\nand".join(f"{w} as\n\\[ {latex(e)} \\]" for w, e in shown)
@@ -140,29 +150,28 @@ def _sci_text(text: str) -> str:
 
 
 def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:values") -> str:
-    """A ``table`` (booktabs, tabularx at the text width) of evaluated results: name, source, value, order and a
-    note (VACUOUS where a bound exceeds its trivial value, the failed condition where one fails); parameters
-    and hidden constants in a footnote. ``rows`` are :class:`~ditrates.evaluation.Evaluation` or
-    :class:`~ditrates.evaluation.Failure` objects."""
+    """A ``table`` (booktabs, tabularx at the column width: it fits one column of a two-column paper) of evaluated
+    results: name and source, value, order and a note (VACUOUS where a bound exceeds its trivial value, the failed
+    condition where one fails); parameters and hidden constants in a footnote. ``rows`` are
+    :class:`~ditrates.evaluation.Evaluation` or :class:`~ditrates.evaluation.Failure` objects."""
     lines = [r"\begin{table}[htbp]", r"\centering\small",
              rf"\caption{{{tex_escape(caption or 'Bounds evaluated by ditrates')}}}\label{{{label}}}",
-             r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}p{0.2\textwidth}r"
+             r"\begin{tabularx}{\columnwidth}{@{}>{\raggedright\arraybackslash}p{0.3\columnwidth}r"
              r">{\raggedright\arraybackslash}X@{}}", r"\toprule",
-             r"Result & Source & Value & Order; note \\", r"\midrule"]
+             r"Result & Value & Order; note \\", r"\midrule"]
     evaluations = [r for r in rows if r.ok]
     for row in rows:
         r = row.result
         if not row.ok:
-            cond = (tex_escape(row.condition.label) if row.condition is not None and row.condition.label else
+            cond = (tex_code(row.condition.label) if row.condition is not None and row.condition.label else
                     f"${row.condition.latex()}$" if row.condition is not None else "a condition")
-            lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & -- & not evaluated: {cond} fails \\\\")
+            lines.append(f"{_name(r, row.reading)} & -- & not evaluated: {cond} fails \\\\")
             continue
-        note = ""
+        note = "".join(f"; \\textsc{{outside}} {tex_code(c.text())}" for c in row.outside)
         if row.vacuous:
-            note = f"; \\textsc{{vacuous}} ($>{_num(mpmath.exp(row.trivial_ln))}$)"
+            note += f"; \\textsc{{vacuous}} ($>{_num(mpmath.exp(row.trivial_ln))}$)"
         order = r.order_for(row.reading).latex()
-        lines.append(f"{tex_escape(r.name)} & {tex_escape(r.source)} & ${number(row.log10_exact)}$ & ${order}$"
-                     f"{note} \\\\")
+        lines.append(f"{_name(r, row.reading)} & ${number(row.log10_exact)}$ & ${order}${note} \\\\")
     lines += [r"\bottomrule", r"\end{tabularx}", ""]
     params: dict = {}
     for ev in evaluations:
@@ -174,18 +183,27 @@ def values_table(rows: Sequence, caption: str = "", label: str = "ditrates:value
     if consts:
         note += " Constants hidden by $O(\\cdot)$ set to " + ", ".join(
             f"${latex(p.symbol)} = {_num(params[p.key])}$" for p in consts) + ": orders of magnitude, not exact values."
-    readings = {ev.reading.value for ev in evaluations if ev.reading is not None}
+    readings = {ev.reading for ev in evaluations if ev.reading is not None}
     if readings:
-        note += f" Reading of $\\xi$: {', '.join(sorted(readings))}."
+        note += " Reading of $\\xi$: " + ", ".join(f"{r.value} ({tex_escape(r.title)})" for r in readings) + "."
+    if any(ev.outside for ev in evaluations):
+        note += (" \\textsc{outside}: evaluated past a range that a step of the proof needs; the proof does not "
+                 "back that value.")
     lines += [r"\par\smallskip\footnotesize " + note, r"\end{table}"]
     return "\n".join(lines)
 
 
+def _name(r: Result, reading=None) -> str:
+    """A result's name over its source (with the reading of xi where it is a repair), for a narrow first column
+    (names break at their hyphens)."""
+    return rf"{tex_escape(r.name)}\newline{{\footnotesize {tex_escape(r.source_for(reading))}}}"
+
+
 def text_table(columns: Sequence[str], rows: Sequence[Sequence[str]], caption: str, label: str) -> str:
-    """A ``table`` (booktabs, tabularx at the text width; the last column wraps) of plain-text cells."""
+    """A ``table`` (booktabs, tabularx at the column width; the last column wraps) of plain-text cells."""
     spec = "@{}" + "l" * (len(columns) - 1) + "X@{}"
     lines = [r"\begin{table}[htbp]", r"\centering\small", rf"\caption{{{tex_escape(caption)}}}\label{{{label}}}",
-             rf"\begin{{tabularx}}{{\textwidth}}{{{spec}}}", r"\toprule",
+             rf"\begin{{tabularx}}{{\columnwidth}}{{{spec}}}", r"\toprule",
              " & ".join(tex_escape(c) for c in columns) + r" \\", r"\midrule"]
     lines += [" & ".join(tex_escape(str(c)) for c in row) + r" \\" for row in rows]
     return "\n".join([*lines, r"\bottomrule", r"\end{tabularx}", r"\end{table}"])
@@ -198,25 +216,31 @@ def _num(v) -> str:
 
 
 def rate_sheet() -> str:
-    """A complete document with every result, grouped, and the statistical rates at d0 = 16, n = 1e5."""
+    """A complete document with every result, grouped, and the statistical rates at d0 = 16, n = 1e5.
+
+    Each equation follows a run-in heading with the result's name and source, so that every number (1), (2), ...
+    has a name; results that share a formula (Props 4.1-4.2, Thm 4.1) refer to its number instead of repeating it.
+    Text is ragged right: the statements' ASCII mathematics, in typewriter type, breaks only at spaces.
+    """
     sections = []
     for group, names in GROUPS.items():
         blocks, seen = [], {}
         for r in (get(n) for n in names):
+            heading = f"\\paragraph{{{tex_escape(r.name)} ({tex_escape(r.source)})}}"
             if r.expr in seen:  # Props 4.1-4.2 and Thm 4.1 share the ratio rho: say how they differ instead
-                blocks.append(f"\\paragraph{{{tex_escape(r.name)} ({tex_escape(r.source)})}} The same ratio as "
-                              f"{tex_escape(seen[r.expr])}; what differs is the claim: {tex_escape(r.statement)}")
+                blocks.append(f"{heading} The same ratio as {tex_escape(seen[r.expr])} "
+                              f"\\eqref{{ditrates:{seen[r.expr]}}}; what differs is the claim: {tex_code(r.statement)}")
                 continue
             seen[r.expr] = r.name
-            blocks.append(block(r))
+            blocks.append(f"{heading}\\mbox{{}}\n{block(r)}")
         sections.append(f"\\section*{{{group.capitalize()}}}\n" + "\n\n".join(blocks))
     rep = report.evaluate(GROUPS["statistical"], {"d0": 16, "n": 10**5})
-    table = values_table(rep.rows, caption="The statistical rates at d0 = 16, n = 1e5 (hidden constants 1)")
-    intro = ("Every result of Hu, Wu, Li, Pi, Song, Liu, \\emph{On Statistical Rates and Provably Efficient "
-             "Criteria of Latent Diffusion Transformers (DiTs)}, NeurIPS 2024 (arXiv 2407.01079), camera-ready "
-             "numbering, with the rates it is compared with. Constants hidden by $O(\\cdot)$ are named and set "
-             "to 1; $\\tilde O$ forms leave out the factors they hide.")
-    example = "\\section*{The statistical rates at $d_0 = 16$, $n = 10^5$}\n" + table
+    table = values_table(rep.rows, caption="The statistical rates (hidden constants 1)")
+    intro = ("\\raggedright\nEvery result of Hu, Wu, Li, Pi, Song, Liu, \\emph{On Statistical Rates and Provably "
+             "Efficient Criteria of Latent Diffusion Transformers (DiTs)}, NeurIPS 2024 (arXiv 2407.01079), "
+             "camera-ready numbering, with the rates it is compared with. Constants hidden by $O(\\cdot)$ are named "
+             "and set to 1; $\\tilde O$ forms leave out the factors they hide.")
+    example = "\\clearpage\n\\section*{The statistical rates at $d_0 = 16$, $n = 10^5$}\n" + table  # one page
     return document(intro + "\n\n" + "\n\n".join(sections) + "\n\n" + example,
                     "ditrates rate sheet: latent Diffusion Transformers")
 
@@ -237,10 +261,7 @@ def compile_pdf(source: str, output) -> Path:
         if proc.returncode != 0 or not pdf.exists():
             errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
             raise RunError("pdflatex failed: " + (errors[0] if errors else f"exit code {proc.returncode}"))
-        try:
-            shutil.copyfile(pdf, output)
-        except OSError as e:
-            raise DitratesError(f"cannot write {output}: {e.strerror}") from None
+        shutil.copyfile(pdf, output)
     return output
 
 

@@ -7,9 +7,10 @@ evaluated as a pair ``(sign, ln|value|)`` by walking the sympy tree:
 * ``exp(x)`` needs only the value of ``x``, ``log(x)`` only ``ln x``;
 * the variance ``sigma(t) = 1 - exp(-t)`` uses ``log(-expm1(-t))``.
 
-Two backends share the walk: ``"mp"`` (mpmath, 40 significant digits and an unbounded exponent, used for
-single evaluations) and ``"np"`` (numpy float64 arrays, used for grids). A value whose logarithm itself
-overflows float64 (beyond ``10^(1.8e308)``) comes back as ``inf`` from the numpy backend only.
+Three backends share the walk: ``"mp"`` (mpmath, 40 significant digits and an unbounded exponent, used for
+single evaluations), ``"np"`` (numpy float64 arrays, used for grids) and ``"float"`` (Python floats: the scalar
+twin of ``"np"``, for the root finders of the command line, which does not import numpy). A value whose logarithm
+itself overflows float64 (beyond ``10^(1.8e308)``) comes back as ``inf`` from the float backends only.
 
 >>> import sympy
 >>> x = sympy.Symbol("x", positive=True)
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import fractions
 import functools
+import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +33,7 @@ import sympy
 
 from ditrates.errors import DomainError
 from ditrates.formatting import MP_DPS
+from ditrates.roots import FloatMath
 from ditrates.symbols import sigma
 
 LN10 = mpmath.log(10)
@@ -136,6 +139,38 @@ class _NP:
         return self.np.where(cond, a, b)
 
 
+class _Float:
+    """Python-float backend: the scalar twin of :class:`_NP` (the same overflow to inf, no numpy import)."""
+
+    zero_ln = -math.inf
+    const = staticmethod(float)
+    number = staticmethod(float)
+    exp = staticmethod(FloatMath.exp)
+    expm1 = staticmethod(math.expm1)
+
+    @staticmethod
+    def log(x):
+        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+    @staticmethod
+    def sign(x):
+        return (x > 0) - (x < 0)
+
+    @staticmethod
+    def logabs(x):
+        return math.log(abs(x)) if x != 0 else -math.inf
+
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def extreme(xs, smallest: bool):
+        return min(xs) if smallest else max(xs)
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+
 _NP_BACKEND: _NP | None = None
 
 
@@ -143,6 +178,8 @@ def _backend(name: str):
     global _NP_BACKEND
     if name == "mp":
         return _MP
+    if name == "float":
+        return _Float
     if name == "np":
         if _NP_BACKEND is None:
             _NP_BACKEND = _NP()
@@ -162,6 +199,8 @@ def ln_eval(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any], backend: str =
         with mpmath.workdps(MP_DPS):  # each value converted once (an integer of 10^5 digits takes ms)
             values = {k: be.const(values[k]) for k in expr.free_symbols if k in values}
             return _walk(expr, values, be)
+    if backend == "float":
+        return _walk(expr, values, be)
     import numpy as np
 
     with np.errstate(invalid="ignore", over="ignore"):

@@ -145,23 +145,73 @@ def keys_of(result_names) -> tuple[str, ...]:
     """The parameters the named results depend on, in the paper's order, hidden constants left out.
 
     >>> keys_of(names("statistical"))
-    ('d0', 'd', 'L', 'D', 'n', 'eps', 't', 'T0', 'T', 'mu', 'c0', 'Ls')
+    ('d0', 'd', 'L', 'D', 'n', 'eps', 't', 'T0', 'T', 'mu', 'c0', 'Ls', 'L_h', 'C_h')
     """
     used = {k for n in result_names for k in get(n).keys}
     return tuple(k for k, p in PARAMS.items() if k in used and not p.hidden_constant)
 
 
-def apply_preset(params: dict, name: str | None) -> tuple[dict, list[str]]:
-    """``params`` over the values of the preset ``name`` (if any), and the keys whose preset value they override.
+@dataclasses.dataclass(frozen=True)
+class Applied:
+    """A preset under the user's values: ``values`` to use, the keys whose preset value the user ``overrode``
+    and the preset's dimensions ``dropped`` because they would contradict the user's (d0 = d L)."""
 
-    >>> apply_preset({"n": "1e5", "d0": "16"}, "DiT-XL/2")
-    ({'d0': '16', 'd': '16', 'L': '256', 'D': '196608', 'n': '1e5'}, ['d0'])
+    name: str | None
+    values: dict
+    overrode: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+
+DIMENSIONS = ("d0", "d", "L")
+"""Linked by Definition 3.1 (d0 = d L): a preset keeps those of its values that agree with the user's."""
+
+
+def apply_preset(params: dict, name: str | None) -> Applied:
+    """``params`` over the values of the preset ``name`` (if any). The user's values win; of the preset's
+    dimensions d0, d, L (in that order) each is kept only if it agrees with the values kept so far (d0 = d L,
+    any two fix the third), so that overriding one dimension keeps the preset's others where they still fit.
+
+    >>> a = apply_preset({"n": "1e5", "L": "64"}, "DiT-XL/2")       # 64 tokens of d = 4096/64 = 64
+    >>> a.values, a.overrode, a.dropped
+    ({'d0': '4096', 'D': '196608', 'n': '1e5', 'L': '64'}, ('L',), ('d',))
+    >>> apply_preset({"n": "1e5", "d0": "16"}, "DiT-XL/2").dropped  # d0 = 16 fits neither d = 16 nor L = 256
+    ('d', 'L')
     """
     if not name:
-        return dict(params), []
-    values = {k: str(v) for k, v in preset(name).values().items()}
-    overridden = [k for k in values if k in params and str(params[k]) != values[k]]
-    return {**values, **params}, overridden
+        return Applied(None, dict(params))
+    chosen = preset(name)
+    values = {k: str(v) for k, v in chosen.values().items()}
+    overrode = tuple(k for k in values if k in params and str(params[k]) != values[k])
+    known = {k: _integer(params[k]) for k in DIMENSIONS if k in params}
+    if None in known.values():  # the user's dimension is not a plain integer: keep only the user's
+        keep = {}
+    else:
+        keep = {}
+        for k in DIMENSIONS:
+            if k not in known and _fits(dict(known, **{k: int(values[k])})):
+                known[k] = keep[k] = int(values[k])
+    dropped = tuple(k for k in DIMENSIONS if k not in params and k not in keep)
+    merged = {k: v for k, v in values.items() if k not in DIMENSIONS or k in keep}
+    return Applied(chosen.name, {**merged, **params}, overrode, dropped)
+
+
+def _integer(raw) -> int | None:
+    try:
+        x = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return int(x) if x.is_integer() and 0 < x < 2**53 else None
+
+
+def _fits(dims: dict) -> bool:
+    """Whether known dimensions can satisfy d0 = d L with integers d, L >= 2 (a token width and a sequence)."""
+    d0, d, L = (dims.get(k) for k in DIMENSIONS)
+    if d0 is None:
+        return True
+    if d is not None and L is not None:
+        return d0 == d * L
+    other = d if d is not None else L
+    return other is None or (d0 % other == 0 and d0 // other >= 2)
 
 
 def preset(name: str) -> Preset:

@@ -6,8 +6,7 @@ others are still evaluated. :meth:`Report.notes` says in sentences what the numb
 the reading of xi and its range, which term of xi dominates, where the bounds are vacuous, what is hidden.
 The command line, the LaTeX tables and the page all print these.
 
->>> rep = evaluate(["xi", "score-approximation"], {"d0": 16, "n": "1e5", "eps": "0.6", "T0": "0.5"},
-...                xi_reading="printed")
+>>> rep = evaluate(["xi", "score-approximation"], {"d0": 16, "n": "1e5", "eps": "0.6", "T0": "0.5"})
 >>> [row.ok for row in rep.rows]
 [False, True]
 >>> rep.rows[0].message.split(" of ")[0]
@@ -22,11 +21,12 @@ from typing import Any
 
 import mpmath
 
-from ditrates import xi
+from ditrates import minimiser, xi
 from ditrates.defaults import Resolved, resolve
 from ditrates.errors import MissingValue
 from ditrates.evaluation import Evaluation, Failure
 from ditrates.formatting import format_log10, format_number, json_number
+from ditrates.ranges import shown_edge
 from ditrates.rates.estimation import dominant_xi_term
 from ditrates.registry import get
 from ditrates.symbols import PARAMS
@@ -42,7 +42,8 @@ class Report:
     resolved: Resolved
     rows: tuple[Evaluation | Failure, ...]
     explicit: bool = False
-    xi_reading: str = xi.AUTO
+    xi_reading: str = xi.DEFAULT.value
+    outside_range: bool = False
     skipped: tuple[tuple[str, str], ...] = ()
     """(result, missing parameter) for results left out with ``missing="skip"``."""
 
@@ -62,12 +63,20 @@ class Report:
         return None
 
     def reading_label(self, row) -> str:
-        """The reading a row uses, with the printed range's edge at this L (empty for rows without xi)."""
+        """The reading a row uses, with the edge of its ranges at these numbers (empty for rows without xi)."""
         if not row.result.forms or row.reading is None:
             return ""
-        if row.reading is xi.Reading.PRINTED:
-            return f"printed (eps <= {format_number(xi.eps_max(self.resolved.values['L']))})"
-        return row.reading.value
+        return f"{row.reading.value} (eps <= {self.shown_edge})"
+
+    @property
+    def shown_edge(self) -> str:
+        """The edge of the reading's ranges as printed (never outside them)."""
+        return shown_edge(xi.ranges(self.resolved.reading), self.resolved.symbol_values(), self.edge[0])
+
+    @property
+    def edge(self):
+        """The largest eps inside the ranges of the reading in force, and the range that sets it."""
+        return minimiser.edge(self.resolved.reading, self.resolved.symbol_values())
 
     def notes(self) -> list[str]:
         """Plain sentences for people: what the numbers rest on and what they say."""
@@ -75,10 +84,16 @@ class Report:
         if "eps" in self.resolved.reasons:
             lines.append(f"eps = {self.resolved.reasons['eps']}.")
         if self.reading is not None:
-            lines += _reading_notes(v, self.resolved.reading, v.get("C_K", 1))
-            lines += _tuned_note(v)
+            lines += _reading_notes(self.resolved, self.edge, self.shown_edge)
+            lines += _tuned_note(v, self.reading)
         for row in self.failures:
-            lines.append(f"{row.result.name} ({row.result.source}) is not evaluated: {row.message.split(': ', 1)[1]}.")
+            lines.append(f"{row.result.name} ({row.result.source}) is not evaluated: {row.message.split(': ', 1)[1]}"
+                         + (" (--outside-range evaluates it anyway, marked)" if getattr(row.condition, "waivable",
+                                                                                       False) else "") + ".")
+        for ev in self.evaluations:
+            for c in ev.outside:
+                lines.append(f"OUTSIDE THE RANGE: {ev.result.name} is evaluated past {c.text()} ({c.source}; "
+                             f"{c.hint_at(self.resolved.symbol_values())}): the proof does not back this number.")
         for ev in self.evaluations:
             if ev.vacuous:
                 lines.append(f"{ev.result.name} is vacuous here: {ev.text} exceeds its trivial value "
@@ -97,14 +112,19 @@ class Report:
                "defaults": dict(self.resolved.reasons), "explicit": self.explicit,
                "results": [row.to_dict() for row in self.rows], "notes": self.notes()}
         if self.reading is not None:
-            out["xi_reading"] = {"requested": self.xi_reading, "in_force": self.reading.value,
-                                 "printed_eps_max": json_number(xi.eps_max(self.resolved.values["L"]))}
+            eps_hi, binding = self.edge
+            out["xi_reading"] = {"in_force": self.reading.value, "title": self.reading.title,
+                                 "premises": [p.to_dict() for p in self.reading.spec.premises],
+                                 "ranges": [c.premise.to_dict() for c in self.reading.spec.ranges],
+                                 "eps_max": json_number(eps_hi), "eps_max_set_by": binding and binding.text(),
+                                 "outside_range": self.outside_range}
         return out
 
 
 def evaluate(names: Iterable[str], params: Mapping[str, Any], *, explicit: bool = False,
-             xi_reading: str = xi.AUTO, missing: str = "fail") -> Report:
-    """Resolve ``params`` once for all ``names`` and evaluate each result, keeping failed rows as failures.
+             xi_reading: str = xi.DEFAULT.value, outside_range: bool = False, missing: str = "fail") -> Report:
+    """Resolve ``params`` once for all ``names`` and evaluate each result, keeping failed rows as failures (with
+    ``outside_range``, rows past a range of a derivation are evaluated and marked instead).
 
     A parameter that is needed and has no default raises :class:`~ditrates.errors.MissingValue`, or with
     ``missing="skip"`` leaves out the results that need it (listed in ``Report.skipped``).
@@ -120,8 +140,8 @@ def evaluate(names: Iterable[str], params: Mapping[str, Any], *, explicit: bool 
                 raise
             skipped += [(r.name, e.key) for r in results if e.key in r.keys]
             results = [r for r in results if e.key not in r.keys]
-    return Report(resolved, tuple(r.try_evaluate_at(resolved, explicit=explicit) for r in results), explicit,
-                  xi_reading, tuple(skipped))
+    rows = tuple(r.try_evaluate_at(resolved, explicit=explicit, outside_range=outside_range) for r in results)
+    return Report(resolved, rows, explicit, resolved.reading.value, outside_range, tuple(skipped))
 
 
 def param_rows(resolved: Resolved, keys: Iterable[str]) -> list[list[str]]:
@@ -130,44 +150,81 @@ def param_rows(resolved: Resolved, keys: Iterable[str]) -> list[list[str]]:
     for k in keys:
         if k in resolved.values:
             p = PARAMS[k]
-            rows.append([p.label, format_number(resolved.values[k]), resolved.reasons.get(k, "given"), p.meaning])
-    if resolved.reading is not None and {"n", "L"} <= resolved.values.keys():
-        rows.append(["xi reading", resolved.reading.value, resolved.reasons.get("xi_reading", "given"),
-                     "which form of xi (Def. 3.4): printed, or the proof's (App. F.2)"])
+            rows.append([p.label, _shown(resolved, k), resolved.reasons.get(k, "given"), p.meaning])
+    if "eps" in resolved.values and {"n", "L"} <= resolved.values.keys():
+        given = "given" if resolved.reading is not xi.DEFAULT else "the default: what the paper states"
+        rows.append(["xi reading", resolved.reading.value, given, resolved.reading.spec.summary])
     return rows
 
 
-def _reading_notes(v, reading, C_K) -> list[str]:
-    L = v["L"]
-    edge = format_number(xi.eps_max(L))
-    if reading is xi.Reading.PRINTED:
-        lines = [f"xi: Definition 3.4 as printed, backed by the proof (App. F.2) for eps <= {edge} at L = "
-                 f"{format_number(L)}."]
-    else:
-        lines = ["xi: the proof's form, App. F.2's covering term n^(-1/3) (L/eps)^(8K) with Theorem 3.1's "
-                 f"K = C_K eps^(-2L), valid for every eps; Definition 3.4 as printed holds only for eps <= {edge} "
-                 f"at L = {format_number(L)}."]
+def _shown(resolved: Resolved, key: str) -> str:
+    """A parameter's value as printed; eps = auto on the edge of its range inward (typed back, it lies inside)."""
+    v = resolved.values[key]
+    if key == "eps" and "eps" in resolved.reasons and "L" in resolved.values and resolved.values["L"] >= 2:
+        vals = resolved.symbol_values()
+        edge = minimiser.edge(resolved.reading, vals)[0]
+        if abs(v - edge) <= mpmath.mpf("1e-9") * edge:
+            return shown_edge(xi.ranges(resolved.reading), vals, edge)
+    return format_number(v)
+
+
+def _reading_notes(resolved: Resolved, edge, shown: str) -> list[str]:
+    v, reading = resolved.values, resolved.reading
+    binding = edge[1]
+    where = f", set by {binding.text()}" if binding is not None else ""
+    lines = [f"xi: {reading.spec.summary}; here eps <= {shown}{where}."]
     if "n" in v and "eps" in v:
-        term, share = dominant_xi_term(v["n"], v["eps"], L, reading)
+        term, share = dominant_xi_term(resolved.symbol_values(), reading)
         lines.append(f"xi is dominated by {term} ({share:.0%} of it).")
-    if L > xi.BIG_L:
-        return lines
-    reach = {r: xi.log10_n_to_reach(1, L, r, C_K) for r in xi.Reading}
-    lines.append("xi drops to 1 (for the best eps) from n = " + " and ".join(
-        f"{_n_text(reach[r])} {'as printed' if r is xi.Reading.PRINTED else 'in the proof reading'}"
-        for r in xi.Reading) + ".")
+    reach = minimiser.log10_n_to_reach(1, reading, resolved.symbol_values())
+    lines.append(f"xi ({reading.value}) drops to 1, for the best eps in its ranges, from n = {_n_text(reach)}.")
     return lines
 
 
 def _n_text(log10_n: float) -> str:
-    shown = format_log10(mpmath.mpf(log10_n)) if log10_n < 15 else f"10^{log10_n:.1f}"
+    if log10_n == float("inf"):
+        return "no n (never)"
+    shown = format_log10(mpmath.mpf(log10_n))
     return shown + (" (no practical n)" if log10_n > PRACTICAL_LOG10_N else "")
 
 
-def _tuned_note(v) -> list[str]:
-    if "n" not in v:
+def _tuned_note(v, reading) -> list[str]:
+    if "n" not in v or reading is not xi.Reading.PRINTED:
         return []
-    row = get("xi-tuned").try_evaluate_at(resolve({"n": v["n"], "L": v["L"]}, get("xi-tuned").keys))
+    tuned = get("xi-tuned")
+    row = tuned.try_evaluate_at(resolve({k: v[k] for k in tuned.keys if k in v}, tuned.keys))
     if row.ok:
         return [f"Tuning eps to n (Remark 3.4) gives xi-tuned = {row.text} (ditrates show xi-tuned)."]
     return [f"Tuning eps to n (Remark 3.4, xi-tuned) is not backed by the proof here: {row.hint}."]
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadingRow:
+    """One reading of xi at the user's numbers: the result evaluated under it (its own eps = auto), its range."""
+
+    reading: xi.Reading
+    report: Report
+
+    @property
+    def row(self):
+        return self.report.rows[0]
+
+    def to_dict(self) -> dict:
+        eps_hi, binding = self.report.edge
+        return {"reading": self.reading.value, "title": self.reading.title,
+                "premises": [p.to_dict() for p in self.reading.spec.premises],
+                "range": {"eps_max": json_number(eps_hi), "shown": self.report.shown_edge,
+                          "set_by": binding and binding.text()},
+                "eps": json_number(self.report.resolved.values["eps"]), "result": self.row.to_dict()}
+
+
+def sensitivity(name: str, params: Mapping[str, Any], *, explicit: bool = False,
+                outside_range: bool = False) -> tuple[ReadingRow, ...]:
+    """The result ``name`` (built on xi) under every reading of xi at ``params``: what each reading rests on, its
+    range and its value, side by side (``ditrates show xi --d0 16 --n 1e5``).
+
+    >>> [(r.reading.value, r.row.ok) for r in sensitivity("xi", {"d0": 16, "n": "1e5"})]
+    [('printed', True), ('covering-line', True)]
+    """
+    return tuple(ReadingRow(r, evaluate([name], params, explicit=explicit, xi_reading=r.value,
+                                        outside_range=outside_range)) for r in xi.Reading)

@@ -24,13 +24,13 @@ from typing import Any, NamedTuple
 import mpmath
 import sympy
 
-from ditrates import formatting, numerics
-from ditrates.conditions import Condition
+from ditrates import formatting, numerics, xi
+from ditrates.conditions import Condition, Premise, Support
 from ditrates.defaults import resolve
 from ditrates.errors import ConditionError, DomainError
 from ditrates.evaluation import Evaluation, Failure
 from ditrates.printing import latex, text
-from ditrates.symbols import BY_SYMBOL, PARAMS, Param
+from ditrates.symbols import PARAMS, Param
 
 PAPER = ("Hu, Wu, Li, Pi, Song, Liu: On Statistical Rates and Provably Efficient Criteria of Latent Diffusion "
          "Transformers (DiTs), NeurIPS 2024, arXiv 2407.01079")
@@ -110,9 +110,11 @@ class Result:
         by ``O~`` that a proof makes explicit are symbols listed in ``hidden`` (1 in the displayed form).
         For a result built on xi, the form with Definition 3.4 as printed.
     forms: for a result built on xi, the expression in each reading of xi (:mod:`ditrates.xi`), by name;
-        empty otherwise.
+        empty otherwise. Such a result also holds only inside the ranges of the reading in force
+        (:meth:`conditions_for`).
     order: the asymptotic form, with ``O~``'s hidden factors named in words.
-    conditions: relations that must hold, each with its source.
+    conditions: relations that must hold, each with its source (the statement's own; a result built on xi adds
+        the ranges of the reading in force).
     hidden: hidden-factor symbol -> :class:`Hidden` (its displayed value and the factor the proof makes
         explicit; ``explicit=True`` uses the second). Multiplicative factors display as 1, additive terms as 0.
     trivial: a :class:`Trivial` value above which the bound says nothing (1 for a total-variation distance).
@@ -164,7 +166,7 @@ class Result:
         free = set(self.expr.free_symbols)
         for form in self.forms.values():
             free |= form.free_symbols
-        for c in self.conditions:
+        for c in self.conditions + (xi.RANGES if self.forms else ()):
             free |= c.symbols
         for factor in self.hidden.values():
             free |= sympy.sympify(factor.explicit).free_symbols
@@ -196,75 +198,136 @@ class Result:
             return self.order
         return dataclasses.replace(self.order, expr=self.expr_for(reading))
 
+    def conditions_for(self, reading=None) -> tuple[Condition, ...]:
+        """The conditions in force under ``reading``: the statement's own and, for a result built on xi, the ranges
+        that reading's derivation needs (:data:`ditrates.xi.READINGS`)."""
+        if not self.forms or reading is None:
+            return self.conditions
+        return self.conditions + xi.ranges(reading)
+
+    def source_for(self, reading=None, short: bool = False) -> str:
+        """The source, with the reading of xi where it is not the paper's: a repair is never labelled with the
+        paper's number alone.
+
+        >>> import ditrates
+        >>> ditrates.get("xi").source_for("covering-line")
+        "Definition 3.4, read as App. F.2's covering line with Thm 3.1's K (a repair)"
+        >>> ditrates.get("xi").source_for("covering-line", short=True)
+        'Definition 3.4 (covering-line repair)'
+        """
+        if reading is None or not self.forms or xi.reading(reading) is xi.DEFAULT:
+            return self.source
+        r = xi.reading(reading)
+        if short:
+            return f"{self.source} ({r.value}{' repair' if r.spec.is_repair else ' reading'})"
+        return f"{self.source}, read as {r.title}"
+
+    def premises_for(self, reading=None) -> tuple[Premise, ...]:
+        """What a number of this result leans on under ``reading``: the statement itself, the reading's premises
+        (for a result built on xi) and every condition in force, each with where it is and how the paper supports
+        it (:class:`~ditrates.conditions.Support`)."""
+        own = Premise(self.summary, self.source, Support.INFERRED if self.kind == "derived" else Support.STATED)
+        spec = xi.READINGS[xi.reading(reading)].premises if self.forms and reading is not None else ()
+        return (own, *spec, *(c.premise for c in self.conditions_for(reading)))
+
     def displayed_expr(self, explicit: bool = False, reading=None) -> sympy.Expr:
         """The expression with hidden factors set to 1 (``explicit=False``) or to the proof's factors."""
         return self.expr_for(reading).subs({s: h.explicit if explicit else h.displayed for s, h in self.hidden.items()})
 
     # -- evaluation ---------------------------------------------------------------------------------
     @numerics.precise
-    def evaluate(self, *, explicit: bool = False, xi_reading: str = "auto", **values) -> Evaluation:
+    def evaluate(self, *, explicit: bool = False, xi_reading: str = xi.DEFAULT.value, outside_range: bool = False,
+                 **values) -> Evaluation:
         """Evaluate at ``values`` (numbers or numeric strings such as ``"1e5"``), filling defaults.
 
-        ``xi_reading`` selects the reading of xi for results built on it (``"auto"``, ``"printed"``,
-        ``"proof"``; see :mod:`ditrates.xi`). Returns an :class:`Evaluation` holding ``ln`` (mpmath),
+        ``xi_reading`` selects the reading of xi for results built on it (``"printed"``, Definition 3.4 as stated,
+        or a repair by name; see :mod:`ditrates.xi`). Returns an :class:`Evaluation` holding ``ln`` (mpmath),
         ``log10``, ``value`` (a float, or None where it overflows float64), the resolved parameters, the
         defaults used and the reading in force. Raises :class:`~ditrates.errors.DitratesError` for values
-        outside their domain, for missing values and for failed conditions (naming the condition).
+        outside their domain, for missing values and for failed conditions (naming the condition); with
+        ``outside_range=True`` a failed range of a derivation (a waivable condition) is recorded in
+        ``Evaluation.outside`` instead.
         """
         resolved = resolve(values, self.keys, xi_reading=xi_reading)
-        return self.evaluate_at(resolved, explicit=explicit)
+        return self.evaluate_at(resolved, explicit=explicit, outside_range=outside_range)
 
-    def try_evaluate_at(self, resolved, *, explicit: bool = False) -> Evaluation | Failure:
+    def try_evaluate_at(self, resolved, *, explicit: bool = False, outside_range: bool = False) -> Evaluation | Failure:
         """:meth:`evaluate_at`, with a failed condition returned as a :class:`Failure` instead of raised."""
         try:
-            return self.evaluate_at(resolved, explicit=explicit)
+            return self.evaluate_at(resolved, explicit=explicit, outside_range=outside_range)
         except ConditionError as e:
             return Failure(self, str(e), e.condition, resolved.reading if self.forms else None, e.hint)
 
-    def evaluate_at(self, resolved, *, explicit: bool = False) -> Evaluation:
+    def evaluate_at(self, resolved, *, explicit: bool = False, outside_range: bool = False) -> Evaluation:
         """Evaluate at already resolved parameters (:func:`ditrates.defaults.resolve`), checking conditions."""
         vals = resolved.symbol_values()
         reading = resolved.reading if self.forms else None
-        self.check_conditions(vals, reading)
-        sign, ln = numerics.ln_eval(self.displayed_expr(explicit, reading), vals)
+        outside = self.check_conditions(vals, reading, outside_range)
+        sign, ln = self.ln(vals, reading, explicit)
         parts = tuple((p, _ln_or_none(p.expr, vals)) for p in self.parts)
         trivial_ln = None if self.trivial is None else numerics.ln_eval(self.trivial.value, vals)[1]
-        return Evaluation(self, sign, ln, resolved, explicit, parts, trivial_ln, reading)
+        return Evaluation(self, sign, ln, resolved, explicit, parts, trivial_ln, reading, outside)
 
-    def check_conditions(self, vals: Mapping[sympy.Symbol, Any], reading=None) -> None:
-        """Raise :class:`ConditionError` naming the first condition that fails at ``vals`` under ``reading``."""
-        for c in self.conditions:
-            if c.applies(reading) and not c.holds(vals):
-                shown = ", ".join(f"{BY_SYMBOL[s].label} = {formatting.format_number(vals[s])}"
-                                  for s in sorted(c.symbols, key=str))
-                hint = c.hint_at(vals)
-                raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}"
-                                     + (f" ({hint})" if hint else ""), condition=c, hint=hint)
+    def ln(self, vals: Mapping[sympy.Symbol, Any], reading=None, explicit: bool = False):
+        """``(sign, ln|value|)`` at ``vals``: mpmath for scalars, numpy elementwise where a value is an array (no
+        condition checked)."""
+        backend = "np" if any(formatting.is_array(v) for v in vals.values()) else "mp"
+        return numerics.ln_eval(self.displayed_expr(explicit, reading), vals, backend)
+
+    def checks(self, vals: Mapping[sympy.Symbol, Any], reading=None) -> list[tuple[Condition, Any]]:
+        """Each condition in force under ``reading`` and whether it holds at ``vals`` (a bool, or a boolean array
+        where a value is an array)."""
+        return [(c, c.holds(vals)) for c in self.conditions_for(reading)]
+
+    def check_conditions(self, vals: Mapping[sympy.Symbol, Any], reading=None,
+                         outside_range: bool = False) -> tuple[Condition, ...]:
+        """Raise :class:`ConditionError` naming the first condition that fails at ``vals`` (scalars) under
+        ``reading``; with ``outside_range``, the failed ranges of derivations are returned instead of raised."""
+        outside = []
+        for c, ok in self.checks(vals, reading):
+            if ok:
+                continue
+            if outside_range and c.waivable:
+                outside.append(c)
+                continue
+            shown = c.shown_at(vals)
+            hint = c.hint_at(vals)
+            raise ConditionError(f"{self.name}: condition {c.text()} of {c.source} fails at {shown}"
+                                 + (f" ({hint})" if hint else ""), condition=c, hint=hint)
+        return tuple(outside)
 
     @numerics.precise
-    def exponent(self, key: str = "n", *, explicit: bool = False, xi_reading: str = "auto", **values) -> float:
+    def exponent(self, key: str = "n", *, explicit: bool = False, xi_reading: str = xi.DEFAULT.value,
+                 outside_range: bool = False, **values) -> float:
         """The local exponent ``d log(bound) / d log(key)`` at ``values``.
 
         Defaults that are functions of ``key`` follow it (``T = ln n``, ``eps = auto``, ``L = d0/d``), so
-        this is the slope of the curve a user sees when varying ``key`` alone; the reading of xi in force at
-        ``values`` is held. Computed by a central difference of the log-space bound (step 1e-6 in ``ln key``,
-        error about 1e-12).
+        this is the slope of the curve a user sees when varying ``key`` alone. Computed by a central difference of
+        the log-space bound (step 1e-6 in ``ln key``, error about 1e-12), or a one-sided one at the edge of a
+        condition.
 
         >>> import ditrates
-        >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.5, L=2), 6)   # the covering term dominates xi
+        >>> round(ditrates.get("xi").exponent("n", n=10**6, eps=0.15, L=2, d=2), 6)   # the covering term dominates
         -0.333333
         """
         base = resolve(values, self.keys, xi_reading=xi_reading)
         key_value = base.values[key]
         h = mpmath.mpf("1e-6")
         held = base.held_for(key)
-        reading = base.reading.value if base.reading is not None else xi_reading
-        lns = []
-        for step in (h, -h):
+
+        def ln(step):
             moved = dict(held, **{key: key_value * mpmath.exp(step)})
-            r = resolve(moved, self.keys, strict=False, xi_reading=reading)
-            lns.append(self.evaluate_at(r, explicit=explicit).ln_exact)
-        return float((lns[0] - lns[1]) / (2 * h))
+            r = resolve(moved, self.keys, strict=False, xi_reading=xi_reading)
+            return self.evaluate_at(r, explicit=explicit, outside_range=outside_range).ln_exact
+
+        try:
+            return float((ln(h) - ln(-h)) / (2 * h))
+        except ConditionError:  # at the edge of a condition (n = 3 against n >= 3): the one-sided difference inside
+            here = ln(0)
+            try:
+                return float((ln(h) - here) / h)
+            except ConditionError:
+                return float((here - ln(-h)) / h)
 
     def solve_for(self, key: str, target, **values):
         """The value of ``key`` at which the bound reaches ``target`` (see :func:`ditrates.solve.solve`)."""
@@ -273,11 +336,11 @@ class Result:
         return solve(self, key, target, **values)
 
     # -- export -------------------------------------------------------------------------------------
-    def latex(self, explicit: bool = False) -> str:
+    def latex(self, explicit: bool = False, reading=None) -> str:
         """The bound as a LaTeX formula: ``left = expr``, with the order, e.g. ``... = \\tilde O(...)``."""
         from ditrates.latex import formula
 
-        return formula(self, explicit=explicit)
+        return formula(self, explicit=explicit, reading=reading)
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
@@ -296,7 +359,9 @@ class Result:
             "latex": self.latex(),
             "order": self.order.text(),
             "order_hides": self.order.hides,
-            "conditions": [{"relation": c.text(), "source": c.source, "reading": c.reading} for c in self.conditions],
+            "conditions": [{"relation": c.text(), "source": c.source, "label": c.support.value,
+                            "readings": [r.value for r in xi.readings_with(c)] if c in xi.RANGES else None}
+                           for c in self.conditions + (xi.RANGES if self.forms else ())],
             "symbols": [{"name": p.key, "symbol": latex(p.symbol), "meaning": p.meaning,
                          "domain": p.domain_text()} for p in self.symbols],
             "hidden_factors": {text(k): {"displayed": text(shown), "explicit": text(explicit)}

@@ -156,6 +156,8 @@ _ALL = [
     # Corollary 3.2.1 and Assumption 2.3.
     _p("c0", "c_0", "smallest eigenvalue of E[h h^T] (Cor. 3.2.1)"),
     _p("Ls", "L_{s_+}", "Lipschitz constant L_{s+} of the on-support score (Assumption 2.3)"),
+    _p("L_h", "L_h", "Lipschitz constant of the latent score grad log p_h (Lemma F.10: C_sh = d0 L_h)"),
+    _p("C_h", "C_h", "bound on E||h||^2 (Lemma F.7)"),
     # Baselines.
     _p("s", "s", "Besov smoothness of the density (Oko et al. 2023)"),
     _p("beta", "beta", "Hoelder index of the density (Hu et al. 2025, after Fu et al. 2024)"),
@@ -166,6 +168,7 @@ _ALL = [
     _p("delta_F", "delta_F", "target max-entry error of the attention output", high=1, text="delta_F"),
     # Hidden constants.
     _constant("C_K", "C_K", "Thm 3.1 (K = O(eps^(-2L)))"),
+    _constant("C_delta", "C_delta", "App. E.4 (delta = O(eps^(2/d)))"),
     _constant("C_CT", "C_{\\mathcal{T}}", "Thm 3.1 (C_T)"),
     _constant("C_LT", "C_{L_{\\mathcal{T}}}", "Thm 3.1 (L_T)"),
     _constant("C_CE", "C_E", "Thm 3.1 (C_E)"),

@@ -24,16 +24,21 @@ import mpmath
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from ditrates import xi
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_number
 from ditrates.powerlaw import fit_power
+from ditrates.ranges import edge_of
 from ditrates.registry import get
+from ditrates.symbols import S
 
 N_MAX_LOG10 = 12
 """``params`` draws n log-uniformly up to 10^N_MAX_LOG10."""
-LOG10_N_RANGES = {"xi-tuned": (47_000, 99_000)}
-"""Results valid only at larger n: xi-tuned's eps enters the printed range of xi from n = 10^1158 (L = 4) up to
-n = 10^45950 (L = 10^6)."""
+LOG10_N_RANGES = {"xi-tuned": (3_000, 99_000)}
+"""Results valid only at larger n: xi-tuned's eps enters the ranges of Definition 3.4 as printed (eps <= 2^(-d/2)
+among them) only where ln n >= 6 ln 2 * 2^(d0), so its draws also keep d0 = d L <= 14."""
+SMALL_D0 = {"xi-tuned": 14}
+"""The largest d0 drawn for results that hold only at astronomically large n."""
 
 
 def _log_uniform(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -41,7 +46,8 @@ def _log_uniform(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def _draw(draw, keys: tuple[str, ...], fixed: Mapping, log10_n: tuple[float, float] = (0, N_MAX_LOG10)) -> dict:
+def _draw(draw, name: str, keys: tuple[str, ...], fixed: Mapping, log10_n: tuple[float, float],
+          reading: str) -> dict:
     v: dict = dict(fixed)
 
     def put(key, strategy):
@@ -56,6 +62,9 @@ def _draw(draw, keys: tuple[str, ...], fixed: Mapping, log10_n: tuple[float, flo
             divisors = [d for d in range(2, v["d0"]) if v["d0"] % d == 0]
             assume(divisors)
             v["d"] = draw(st.sampled_from(divisors))
+        if "d0" not in v and name in SMALL_D0:
+            put("d", st.integers(2, 3))
+            put("L", st.integers(2, SMALL_D0[name] // v.get("d", 2)))
         if "d0" not in v:
             put("d", st.integers(2, 8))
             put("L", st.integers(2, 16))
@@ -63,14 +72,23 @@ def _draw(draw, keys: tuple[str, ...], fixed: Mapping, log10_n: tuple[float, flo
         d0 = v.get("d0") or v.get("d", 1) * v.get("L", 1)
         v["D"] = d0 + draw(st.integers(0, 1000))
     put("n", st.floats(*log10_n).map(lambda e: max(1, round(10**e)) if e < 300 else 10 ** round(e)))
-    put("eps", st.floats(1e-3, 0.999))
+    if "eps" in keys and "eps" not in v:
+        v["eps"] = _eps_edge(name, v, reading) * draw(_log_uniform(1e-3, 1))
+    if "L_h" in keys:  # Lemma F.7's hypotheses as printed need L_h < 1 and c0 > 1
+        put("L_h", _log_uniform(0.05, 0.95))
+        put("c0", _log_uniform(1.05, 10))
     put("c0", _log_uniform(0.1, 10))
     put("Ls", _log_uniform(0.1, 10))
+    if "C_h" in keys and "C_h" not in v:
+        v["C_h"] = (v.get("d0") or v.get("d", 1) * v.get("L", 1)) * draw(_log_uniform(0.1, 10))
     if "T0" in keys and "T0" not in v:
-        cap = min(v.get("c0", 1), 1 / v.get("Ls", 1))
-        v["T0"] = cap * draw(_log_uniform(1e-3, 1))
+        caps = [v.get("c0", 1), 1 / v.get("Ls", 1)]
+        if "L_h" in keys:
+            caps += [1, 2 * math.log(1 / float(v["L_h"])), 2 * math.log(float(v["c0"]))]
+        v["T0"] = min(caps) * draw(_log_uniform(1e-3, 1))
     if "T" in keys and "T" not in v:
-        v["T"] = 2 * v.get("T0", 1) + draw(_log_uniform(1e-3, 50))
+        floor = max(2 * v.get("T0", 1), 1, 2 * math.log(float(v["C_h"]) / (v.get("d0") or 1)) if "C_h" in v else 0)
+        v["T"] = floor + draw(_log_uniform(1e-3, 50))
     if "t" in keys and "t" not in v:
         t0, t1 = v.get("T0", 1e-3), v.get("T", 10)
         v["t"] = t0 + draw(st.floats(0, 1)) * (min(t1, 1e3) - t0)
@@ -86,7 +104,20 @@ def _draw(draw, keys: tuple[str, ...], fixed: Mapping, log10_n: tuple[float, flo
     return v
 
 
-def valid(name: str, values: Mapping, xi_reading: str = "auto") -> bool:
+def _eps_edge(name: str, v: Mapping, reading: str):
+    """The largest eps inside the ranges of ``name`` that bound eps (1 where none does), at the draws so far."""
+    result = get(name)
+    ranges = [c for c in result.conditions_for(reading if result.forms else None)
+              if S.eps in c.symbols and c.waivable]
+    if not ranges:
+        return 1 - 1e-9
+    values = {p.symbol: v.get(p.key, 1) for p in result.symbols if p.key in v or p.hidden_constant}
+    d = v.get("d") or v["d0"] // v["L"]
+    values.update({S.d: d, S.L: v.get("L") or v["d0"] // d})
+    return min(float(edge_of(ranges, values)), 1 - 1e-9)
+
+
+def valid(name: str, values: Mapping, xi_reading: str = xi.DEFAULT.value) -> bool:
     """Whether ``values`` lie in their domains and satisfy every condition of the result ``name`` (in the
     reading of xi ``xi_reading``, for results built on xi)."""
     try:
@@ -96,15 +127,17 @@ def valid(name: str, values: Mapping, xi_reading: str = "auto") -> bool:
     return True
 
 
-def params(name: str, *, xi_reading: str = "auto", **fixed) -> st.SearchStrategy[dict]:
-    """A strategy for parameter dicts that satisfy every condition of ``name`` (``fixed`` values kept).
+def params(name: str, *, xi_reading: str = xi.DEFAULT.value, **fixed) -> st.SearchStrategy[dict]:
+    """A strategy for parameter dicts that satisfy every condition of ``name`` (``fixed`` values kept), in the
+    reading of xi ``xi_reading`` for results built on it.
 
-    Dimensions are integers with d dividing d0; eps lies in (0, 1); T0 <= min(c0, 1/Ls) and
-    T0 < T/2; n is log-uniform up to 10^12 (higher for :data:`LOG10_N_RANGES`). Hidden constants keep their
-    default 1 unless fixed. With ``xi_reading="printed"``, eps also lies in the printed range of xi.
+    Dimensions are integers with d dividing d0; eps lies inside the ranges of the reading (log-uniform over three
+    decades below their edge); T0 <= min(c0, 1/Ls) and T0 < T/2, and Lemma F.7's hypotheses where the result has
+    them; n is log-uniform up to 10^12 (higher for :data:`LOG10_N_RANGES`). Hidden constants keep their default 1
+    unless fixed.
     """
     keys = tuple(p.key for p in get(name).symbols if not p.hidden_constant)
-    draws = _draw(keys, fixed, LOG10_N_RANGES.get(name, (0, N_MAX_LOG10)))
+    draws = _draw(name, keys, fixed, LOG10_N_RANGES.get(name, (0, N_MAX_LOG10)), xi_reading)
     return draws.filter(lambda v: valid(name, v, xi_reading))
 
 

@@ -256,6 +256,23 @@ def test_load_run_contract(tmp_path):
     assert out.shape == (5, 32) and torch.isfinite(out).all()
 
 
+def test_a_run_with_a_broken_file_is_bad_input_not_an_interrupt(tmp_path):
+    """Issue 19.7: an empty or corrupt model.pt, or a config.json of something else, is one line saying what is
+    wrong with which file, exit 2 (an empty file's EOFError once read as "aborted", exit 130)."""
+    (spec, *_) = tiny_specs(values=(16,))
+    st = store.Store(tmp_path)
+    with st.lock():
+        sweep.run_sweep([spec], st, local())
+    run = tmp_path / store.RUNS_DIR / spec.key
+    model, config = run / "model.pt", run / "config.json"
+    for damage, message in ((lambda: model.write_bytes(b""), "model.pt is empty"),
+                            (lambda: model.write_bytes(b"not a torch file"), "model.pt cannot be read"),
+                            (lambda: config.write_text("{}"), "config.json is not the configuration of a run")):
+        damage()
+        res = runner_.invoke(app, ["criteria", "measure", str(run), "--n", "8"])
+        assert res.exit_code == 2 and message in res.stderr and res.stderr.count("\n") == 1, res.stderr
+
+
 def test_importing_ditrates_sweeps_and_reports_imports_no_torch():
     code = ("import sys, ditrates, ditrates.cli; import ditrates.experiments.report, ditrates.experiments.sweep, "
             "ditrates.experiments.plan, ditrates.experiments.store; "
@@ -303,7 +320,7 @@ def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path):
     (tmp_path / "d.png").mkdir()
     for plot, message in ((tmp_path / "d.png", "is a directory"), (a_file / "p.png", "is a file, not a directory"),
                           (pathlib.Path("/proc/ditrates.png"), "not writable"),
-                          (tmp_path / "p.pdf", "expects a .png")):
+                          (tmp_path / "p.pdf", "suffix must be one of .png")):
         result = runner_.invoke(app, ["experiment", "report", str(tmp_path / "runs"), "--plot", str(plot)])
         assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
 

@@ -43,18 +43,29 @@ def test_standalone_output_for_every_result_with_values_compiles(tmp_path):
 
 
 @needs_pdflatex
-def test_the_values_table_fits_the_text_width_of_an_article(tmp_path):
+def test_the_values_table_fits_one_column_of_a_two_column_paper(tmp_path):
     """`ditrates latex --values --d0 16 --n 1e5`, the README's words: no --B asked for, booktabs with a caption
-    and a label, no overfull box, the VACUOUS flags kept and plain numbers (1427, not 1.427 x 10^3)."""
+    and a label, no overfull box in a column of \\documentclass[twocolumn]{article}, the failed rows and VACUOUS
+    flags kept and plain numbers (1.582, 10^{19727})."""
     res = runner.invoke(app, ["latex", "--values", "--d0", "16", "--n", "1e5"])
     assert res.exit_code == 0, res.stderr
     table = res.stdout[res.stdout.index("\\begin{table}"):]
-    for piece in ("\\toprule", "\\midrule", "\\bottomrule", "\\caption{", "\\label{ditrates:values}", "vacuous"):
+    for piece in ("\\toprule", "\\midrule", "\\bottomrule", "\\caption{", "\\label{ditrates:values}",
+                  "not evaluated", "Reading of $\\xi$: printed"):
         assert piece in table
     assert "10^{0}" not in table and "\\times 10^{1}" not in table
-    assert "& $1427$ &" in table  # xi at d0 = 16, n = 1e5 (proof reading)
+    assert "& $1.582$ &" in table  # score-approximation at eps = 1/4
+    xi = report.evaluate(["xi"], {"d0": 16, "n": "1e5"}).rows[0]
+    assert f"& ${latex.number(xi.log10_exact)}$ &" in table
     assert "not evaluated (no value for B)" in res.stdout
-    log = compile_tex(latex.document(table), tmp_path)
+    past = runner.invoke(app, ["latex", "--values", "--d0", "16", "--n", "1e5", "--outside-range"]).stdout
+    assert "vacuous" in past and "\\textsc{outside}" in past
+    repair = runner.invoke(app, ["latex", "--values", "--d0", "16", "--n", "1e5", "--xi-reading", "covering-line"])
+    assert "read as App. F.2's covering line" in repair.stdout
+    two_columns = latex.document("Text. " * 300 + "\n\n" + table + "\n\n" + "More text. " * 300).replace(
+        "\\documentclass[11pt]{article}", "\\documentclass[twocolumn]{article}")
+    assert "[twocolumn]" in two_columns and "{\\columnwidth}" in table
+    log = compile_tex(two_columns, tmp_path)
     assert "Overfull \\hbox" not in log
 
 
@@ -68,7 +79,8 @@ def test_numbers_are_plain(log10, shown):
 def test_failed_rows_stay_in_the_table_with_their_condition():
     rep = report.evaluate(["xi", "score-approximation"], {"d0": 16, "n": "1e5", "eps": "0.6"}, xi_reading="printed")
     table = latex.values_table(rep.rows)
-    assert "xi & Definition 3.4 & -- & not evaluated:" in table and "fails" in table
+    row = next(line for line in table.splitlines() if line.startswith("xi\\newline"))
+    assert "{\\footnotesize Definition 3.4} & -- & not evaluated:" in row and "fails" in row
 
 
 @pytest.mark.slow
@@ -95,7 +107,35 @@ def test_the_sheet_says_how_the_section_4_results_differ_instead_of_repeating_on
     assert sheet.count("\\rho :=") == 2  # Props 4.1-4.2 and Thm 4.1 share one ratio; Alman-Song has its own
     for name in ("inference-almost-linear", "training-almost-linear"):
         block = sheet[sheet.index(f"\\paragraph{{{name}"):]
-        assert "The same ratio as inference-hardness" in block.splitlines()[0]
+        assert "The same ratio as inference-hardness \\eqref{ditrates:inference-hardness}" in block.splitlines()[0]
+
+
+def _outside_code_and_math(tex: str) -> str:
+    """The text of a LaTeX source outside math, \\texttt{...}, comments and labels."""
+    tex = re.sub(r"(?m)%.*$|^\\begin\{tabularx\}.*$", "", tex)  # comments, a table's column types
+    tex = re.sub(r"\\texttt\{(?:\\[{}]|[^{}]|\{\})*\}", "", tex)  # escaped braces inside: min\{2 log c0, c0\}
+    tex = re.sub(r"\\begin\{equation\}.*?\\end\{equation\}|\\\[.*?\\\]|\$[^$]*\$", "", tex, flags=re.S)
+    return re.sub(r"\\(label|eqref|ref)\{[^}]*\}", "", tex)
+
+
+def test_the_sheet_sets_text_as_text_and_math_as_math_and_names_each_equation():
+    """No ASCII mathematics in the roman text font (OT1 prints < as an inverted !, || as an em dash and ^ as an
+    accent): outside math it is in \\texttt; each numbered equation follows a heading with its result's name."""
+    sheet = latex.rate_sheet()
+    text = _outside_code_and_math(sheet)
+    for ascii_math in ("<=", ">=", "||", "\\textasciicircum", "<", ">", "|"):
+        assert ascii_math not in text, (ascii_math, text[max(0, text.find(ascii_math) - 80):][:160])
+    equations = sheet.count("\\begin{equation}")
+    named = re.findall(r"\\paragraph\{([\w-]+) \([^\n]*\}\\mbox\{\}\n% ditrates: \1 .*\n\\begin\{equation\}\\label"
+                       r"\{ditrates:\1\}", sheet)
+    assert equations == len(named) == len(ditrates.names()) - 2, (equations, named)  # two refer to rho's number
+
+
+@pytest.mark.slow
+@needs_pdflatex
+def test_the_sheet_compiles_without_an_overfull_box(tmp_path):
+    log = compile_tex(latex.rate_sheet(), tmp_path)
+    assert "Overfull \\hbox" not in log and "Overfull \\vbox" not in log
 
 
 @pytest.mark.slow

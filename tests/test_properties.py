@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ditrates
-from ditrates import formatting, numerics, xi
+from ditrates import formatting, minimiser, numerics, xi
 from ditrates.defaults import resolve
 from ditrates.errors import Unreachable
 from ditrates.symbols import S
@@ -55,26 +55,35 @@ def test_tv_recovery_over_log_n_does_not_increase_in_n(p, k):
         r.evaluate(**p).ln_exact - mpmath.log(mpmath.log(p["n"]))
 
 
-@given(params("tv-recovery"))
+@st.composite
+def near_the_edge(draw, name):
+    """Parameters of ``name`` with d = 2, L in {2, 3, 4} and eps in the top fifth of its range: where the covering
+    term 2^((1/eps)^(2L)) stays below 10^30000, so that an n beyond it is within ditrates' range."""
+    L = draw(st.integers(2, 4))
+    p = draw(params(name, d=2, L=L))
+    edge = minimiser.edge("printed", {S.L: L, S.d: 2, S.C_delta: 1})[0]
+    return dict(p, eps=float(edge) * draw(st.floats(0.8, 1)))
+
+
+@given(near_the_edge("tv-recovery"))
 def test_tv_recovery_as_printed_grows_like_eps_log_n(p):
     """...but the printed log n factor wins: at fixed eps the bound tends to eps log n, so Cor. 3.2.1 (ii)
     never certifies TV -> 0 (a consequence of Remark 3.4; the note of tv-recovery says so)."""
     n = _beyond_first_term(p["eps"], p["L"])
     ev = ditrates.get("tv-recovery").evaluate(explicit=True, **dict(p, n=n))
-    assert float(ev.ln_exact - mpmath.log(p["eps"] * mpmath.log(n))) == pytest.approx(0, abs=1e-9)
+    floor = mpmath.sqrt(p["d0"] if "d0" in p else 2 * p["L"]) * p["eps"] * mpmath.log(n)  # sqrt(H_eps eps^2) log n
+    assert float(ev.ln_exact - mpmath.log(floor)) == pytest.approx(0, abs=1e-9)
 
 
 def _beyond_first_term(eps, L):
-    """An n at which xi's n^(-1/3) terms, in the reading in force at eps, are below 1e-60 eps^2 (assumed
-    within ditrates' range)."""
-    reading = xi.reading_at(eps, L)
-    _, ln_first = numerics.ln_eval(xi.FIRST_TERM[reading], {S.n: 1, S.eps: mpmath.mpf(eps), S.L: L, S.C_K: 1})
+    """An n at which xi's n^(-1/3) terms (Definition 3.4 as printed) are below 1e-60 eps^2."""
+    _, ln_first = numerics.ln_eval(xi.terms("printed")[0], {S.n: 1, S.eps: mpmath.mpf(eps), S.L: L})
     k = math.ceil(3 * (float(ln_first / numerics.LN10) + 62 - 2 * math.log10(eps)))
-    assume(k < 90_000)
+    assert k < 90_000
     return 10**k
 
 
-@given(params("score-estimation"))
+@given(near_the_edge("score-estimation"))
 def test_score_estimation_tends_to_its_eps_floor(p):
     """Remark 3.4: inconsistent in n; at fixed eps and T the limit is C eps^2/(T0 T), not 0."""
     ev = ditrates.get("score-estimation").evaluate(**dict(p, n=_beyond_first_term(p["eps"], p["L"])))
@@ -82,7 +91,7 @@ def test_score_estimation_tends_to_its_eps_floor(p):
     assert float(ev.ln_exact - mpmath.log(floor)) == pytest.approx(0, abs=1e-9)
 
 
-@given(params("subspace-recovery"))
+@given(near_the_edge("subspace-recovery"))
 def test_subspace_recovery_tends_to_eps_squared_over_c0(p):
     ev = ditrates.get("subspace-recovery").evaluate(**dict(p, n=_beyond_first_term(p["eps"], p["L"])))
     assert float(ev.ln_exact - mpmath.log(mpmath.mpf(p["eps"]) ** 2 / p["c0"])) == pytest.approx(0, abs=1e-9)
@@ -123,33 +132,31 @@ def test_explicit_score_estimation_grows_with_D(p, extra):
         assert more > base
 
 
-@given(st.integers(1, 300).map(lambda e: 10**e), st.integers(2, 64), st.floats(1e-4, 0.05),
-       st.sampled_from(xi.CHOICES))
-def test_auto_eps_is_a_true_minimiser_within_the_range_in_force(n, L, h, requested):
-    """No neighbour inside the reading's range beats eps = auto. In the printed reading auto never leaves
-    eps <= eps_max(L), and sits on that edge when xi would keep falling beyond it; in the proof reading,
-    without an interior minimiser, xi decreases up to eps = 1 and auto sits within 1% of that infimum."""
+@given(st.integers(1, 3000).map(lambda e: 10**e), st.integers(2, 64), st.integers(2, 8), st.floats(1e-4, 0.05),
+       st.sampled_from(list(xi.Reading)), st.sampled_from(["1", "1e-6"]))
+def test_auto_eps_is_a_true_minimiser_inside_the_ranges(n, L, d, h, reading, C_delta):
+    """No neighbour inside the reading's ranges beats eps = auto; on an edge, xi's formula would be smaller just
+    beyond it, where the proof does not back it; without any range below 1 (C_delta tiny, covering-line), xi
+    decreases up to eps = 1 and auto sits within 1% of that infimum."""
     r = ditrates.get("xi")
-    ev = r.evaluate(n=n, L=L, xi_reading=requested)
-    eps, reading = ev.resolved.values["eps"], ev.reading
-    choice = xi.minimise(n, L, reading)
+    given_ = {"n": n, "L": L, "d": d, "C_delta": C_delta, "xi_reading": reading.value}
+    ev = r.evaluate(**given_)
+    eps = ev.resolved.values["eps"]
+    choice = minimiser.minimise(reading, ev.resolved.symbol_values())
     assert float(eps) == float(choice.eps)
-    if reading is xi.Reading.PRINTED:
-        assert xi.in_printed_range(eps, L)
     at = ev.ln_exact
-    assert r.evaluate(n=n, L=L, eps=eps * (1 - h), xi_reading=reading.value).ln_exact >= at
-    up = eps * (1 + h)
-    if choice.where == "interior":
-        assert r.evaluate(n=n, L=L, eps=min(up, (1 + eps) / 2), xi_reading=reading.value).ln_exact >= at
-    elif choice.where == "edge":  # just beyond the edge, Def. 3.4's formula would be smaller still
+    assert r.evaluate(**dict(given_, eps=eps * (1 - h))).ln_exact >= at
+    if choice.where == "interior":  # the neighbour above, inside the ranges
+        edge = minimiser.edge(reading, ev.resolved.symbol_values())[0]
+        assert r.evaluate(**dict(given_, eps=min(eps * (1 + h), (eps + edge) / 2))).ln_exact >= at
+    elif choice.where == "edge":
         beyond = eps * (1 + mpmath.mpf("1e-9"))
-        assert not xi.in_printed_range(beyond, L)
-        assert numerics.ln_eval(xi.expr(reading), {S.n: n, S.L: L, S.eps: beyond})[1] < at
+        with pytest.raises(ditrates.ConditionError):
+            r.evaluate(**dict(given_, eps=beyond))
+        vals = {**ev.resolved.symbol_values(), S.eps: beyond}
+        assert numerics.ln_eval(xi.expr(reading), vals)[1] < at
     else:
-        assert r.evaluate(n=n, L=L, eps=(1 + eps) / 2, xi_reading=reading.value).ln_exact < at
-    if requested == xi.AUTO:  # auto takes the reading whose minimum is smaller
-        other = xi.minimise(n, L, xi.Reading.PROOF if reading is xi.Reading.PRINTED else xi.Reading.PRINTED)
-        assert choice.ln_xi <= other.ln_xi
+        assert r.evaluate(**dict(given_, eps=(1 + eps) / 2)).ln_exact < at
 
 
 SOLVABLE = [n for n in ditrates.names() if "n" in ditrates.get(n).keys and n not in LOG10_N_RANGES]
@@ -158,9 +165,9 @@ SOLVABLE = [n for n in ditrates.names() if "n" in ditrates.get(n).keys and n not
 @settings(max_examples=12, deadline=None)
 @given(st.sampled_from(SOLVABLE), st.floats(-3, 3), st.data())
 def test_solve_answers_mean_what_they_say(name, log10_target, data):
-    """A reported solution reaches the target there (exactly one step outside it, for integers); a reported
-    "out of reach" is confirmed by the bound's minimum: it is attained where said, above the target, and no
-    sampled n in the range goes below it."""
+    """A reported solution reaches the target there (exactly one step outside it, for integers), at the eps it
+    reports where eps is free; a reported "out of reach" is confirmed by the bound's minimum: it is attained where
+    said, above the target, and no sampled n in the range goes below it."""
     p = {k: v for k, v in data.draw(params(name)).items() if k not in ("n", "eps", "T")}
     target = 10**log10_target
     r = ditrates.get(name)
@@ -168,7 +175,7 @@ def test_solve_answers_mean_what_they_say(name, log10_target, data):
         sol = ditrates.solve(name, "n", target, **p)
     except Unreachable as e:
         assert e.minimum_log10 > log10_target
-        at = r.evaluate(**dict(p, n=e.where)).log10
+        at = r.evaluate(**dict(p, n=e.where, **e.at)).log10
         assert at == pytest.approx(e.minimum_log10, abs=1e-6 * max(1, abs(at)))
         for k in data.draw(st.lists(st.integers(0, 300), min_size=3, max_size=3)):
             try:
@@ -178,16 +185,18 @@ def test_solve_answers_mean_what_they_say(name, log10_target, data):
         return
     except ditrates.DitratesError:
         assume(False)
+    best = {"eps": sol.follows["eps"][0]} if sol.at_infimum else {}
     if not sol.exact:  # beyond 10^15: the integer is accurate to about 30 digits
-        assert r.evaluate(**dict(p, n=sol.value)).log10 == pytest.approx(log10_target, abs=1e-6)
+        assert r.evaluate(**dict(p, n=sol.value, **best)).log10 == pytest.approx(log10_target, abs=1e-6)
         return
     with mpmath.workdps(formatting.MP_DPS):
         ln_target = mpmath.log(target)
-        assert r.evaluate(**dict(p, n=sol.value)).ln_exact <= ln_target
-        assert sol.excess[0] <= 0  # what the CLI prints beside the value: at or below the target
+        assert r.evaluate(**dict(p, n=sol.value, **best)).ln_exact <= ln_target
+        assert r.evaluate(**dict(p, n=sol.shown, **best)).ln_exact <= ln_target  # the printed n meets it too
+        assert sol.excess[0] <= 0
         if sol.outside_log10 is not None:
             step = -1 if sol.direction == "smallest" else 1
-            assert r.evaluate(**dict(p, n=sol.value + step)).ln_exact > ln_target
+            assert r.evaluate(**dict(p, n=sol.value + step, **best)).ln_exact > ln_target
             assert sol.excess[1] > 0
 
 
@@ -255,10 +264,10 @@ def test_grid_evaluation_matches_single_evaluations(p):
         assert float(lg) == pytest.approx(float(single), rel=1e-9, abs=1e-9)
 
 
-@given(st.integers(10, 10**8), st.integers(2, 64))
-def test_grid_auto_eps_matches_the_scalar_solver(n, L):
-    g = ditrates.evaluate("xi", n=np.array([float(n)]), L=np.array([float(L)]))
-    scalar = resolve({"n": n, "L": L}, ["eps"]).values["eps"]
+@given(st.integers(10, 10**8), st.integers(2, 64), st.integers(2, 8), st.sampled_from(list(xi.Reading)))
+def test_grid_auto_eps_matches_the_scalar_solver(n, L, d, reading):
+    g = ditrates.evaluate("xi", n=np.array([float(n)]), L=np.array([float(L)]), d=d, xi_reading=reading.value)
+    scalar = resolve({"n": n, "L": L, "d": d}, ["eps"], xi_reading=reading.value).values["eps"]
     assert float(g.params["eps"][0]) == pytest.approx(float(scalar), rel=1e-9)
 
 

@@ -24,68 +24,78 @@ def test_sigma_is_the_variance_one_minus_exp_minus_t_even_for_tiny_t():
     assert float(ev.ln_exact) == pytest.approx(math.log(0.5 / (1e-12 - 5e-25)), rel=1e-14)
 
 
-# xi at n = 8, eps = 1/2, L = 2 in the proof reading: K = eps^(-2L) = 16, (L/eps)^(8K) = 4^128 = 2^256, so
-# xi = 2^256 / 2 + 1/2 + 1/4. eps = 1/2 lies outside the printed range at L = 2 (eps_max(2) = 0.19).
-XI_PROOF_8 = 2.0**255 + 0.75
+# xi at n = 8, eps = 1/2, L = 2, d = 2 in the covering-line repair: K = eps^(-2L) = 16, (L/eps)^(8K) = 4^128 =
+# 2^256, so xi = 2^256 / 2 + 1/2 + 1/4. eps = 1/2 is the edge of the construction range at d = 2 (2^(-d/2)), and
+# outside App. F.2's range at L = 2 (0.1923), which Definition 3.4 as printed needs.
+XI_REPAIR_8 = 2.0**255 + 0.75
+REPAIR = {"xi_reading": "covering-line"}
 
 
 def test_xi_at_hand_computed_points():
-    assert value("xi", n=8, eps=0.5, L=2) == pytest.approx(XI_PROOF_8, rel=1e-14)
+    assert value("xi", n=8, eps=0.5, L=2, d=2, **REPAIR) == pytest.approx(XI_REPAIR_8, rel=1e-14)
     with mpmath.workdps(40):  # printed: 2^((1/0.44)^8) / 10 + 1/10 + 0.44^2 at n = 1000, L = 4
         printed = mpmath.power(2, (1 / mpmath.mpf("0.44")) ** 8) / 10 + mpmath.mpf("0.1") + mpmath.mpf("0.44") ** 2
-        ev = ditrates.get("xi").evaluate(n=1000, eps="0.44", L=4)
+        ev = ditrates.get("xi").evaluate(n=1000, eps="0.44", L=4, d=2)
         assert ev.reading.value == "printed" and float(ev.ln_exact - mpmath.log(printed)) == pytest.approx(0, abs=1e-30)
 
 
 def test_score_estimation_is_xi_over_T0_T():
-    v = value("score-estimation", n=8, eps=0.5, d0=4, d=2, T0=1, T=4)
-    assert v == pytest.approx(XI_PROOF_8 / 4, rel=1e-14)
+    v = value("score-estimation", n=8, eps=0.5, d0=4, d=2, T0=1, T=4, **REPAIR)
+    assert v == pytest.approx(XI_REPAIR_8 / 4, rel=1e-14)
 
 
 def test_explicit_multiplies_the_covering_and_eps_factors():
-    kw = dict(n=8, eps=0.5, d0=4, d=2, T0=1, T=4, D=10, Ls=2)
+    kw = dict(n=8, eps=0.5, d0=4, d=2, T0=1, T=4, D=10, Ls=2, **REPAIR)
     v = ditrates.get("score-estimation").evaluate(explicit=True, **kw).value
     cover = 10 * 2**2 * 4**6 * 2**2 * math.log(8 * 2)
     assert v == pytest.approx((2.0**255 * cover + 0.5 + 4 * 0.25) / 4, rel=1e-12)
 
 
+# Lemma F.7's hypotheses as printed need c0 > 1 and L_h < 1: T0 = 0.5 <= min(2 ln 2, 1, 2 ln 2, 2).
+F7 = {"c0": 2, "L_h": 0.5}
+
+
 def test_corollary_rates():
-    kw = dict(n=1000, eps=0.5, d0=4, d=2, T0=0.5, T=4, c0=2, Ls=1)
+    kw = dict(n=1000, eps=0.5, d0=4, d=2, T0=0.5, T=4, Ls=1, **F7, **REPAIR)
     xi = 1000 ** (-1 / 3) * 2.0**256 + 0.1 + 0.25
     assert value("subspace-recovery", **kw) == pytest.approx(xi / 2, rel=1e-12)
     assert value("tv-recovery", **kw) == pytest.approx(math.sqrt(xi), rel=1e-12)  # O~ hides (3.2)'s log n
     tv = ditrates.get("tv-recovery").evaluate(explicit=True, **kw).value
-    assert tv == pytest.approx(math.sqrt(xi) * math.log(1000), rel=1e-12)
+    cover = 48 * 4 * 2**2 * 4**6 * 1**2 * math.log(1000 * 2)  # D d^2 d0^6 Ls^2 log(nL), D = 48 d0
+    explicit_xi = 1000 ** (-1 / 3) * 2.0**256 * cover + 0.1 + 4 * 0.25
+    assert tv == pytest.approx(math.sqrt(explicit_xi) * math.log(1000), rel=1e-12)
     assert value("orthogonal-variance", **dict(kw, mu=0.01)) == pytest.approx(math.e * 0.51, rel=1e-14)  # Lemma F.9
     assert value("orthogonal-variance", **kw) == pytest.approx(math.e * 0.505, rel=1e-14)  # mu = T0/100
 
 
 def test_vacuity_flags():
-    kw = dict(n=1000, eps=0.5, d0=4, d=2, T0=0.5, T=4)
+    kw = dict(n=1000, eps=0.5, d0=4, d=2, T0=0.5, T=4, **F7, **REPAIR)
     assert ditrates.get("tv-recovery").evaluate(**kw).vacuous is True
-    assert ditrates.get("subspace-recovery").evaluate(**kw).vacuous is True  # xi = 6554 > 2 d0
-    small = dict(kw, n=10**30, eps=0.9)
+    assert ditrates.get("subspace-recovery").evaluate(**kw).vacuous is True  # xi = 10^76 > 2 d0
+    small = dict(kw, n=10**300)  # xi = 1/4 + 10^-23
     assert ditrates.get("subspace-recovery").evaluate(**small).vacuous is False
     assert ditrates.get("score-estimation").evaluate(**kw).vacuous is None
 
 
 def test_network_size_parts():
-    ev = ditrates.get("network-size").evaluate(d0=8, d=4, eps=0.5, T0=1)
-    assert ev.value == pytest.approx(2**4)  # K = eps^(-2L), L = 2
+    ev = ditrates.get("network-size").evaluate(d0=8, d=4, eps=0.25, T0=1)  # eps = 2^(-d/2): the construction's edge
+    assert ev.value == pytest.approx(4**4)  # K = eps^(-2L), L = 2
     assert float(10 ** ev.part("C_E (F.11)")) == pytest.approx(math.sqrt(2) * 1)
-    assert float(10 ** ev.part("C_OV (F.17)")) == pytest.approx(2**8)
-    assert float(10 ** ev.part("C_OV^{2,inf} (F.7)")) == pytest.approx(2 * 4 * 2 ** (2 * 4))
-    assert float(10 ** ev.part("C_T")) == pytest.approx(8 * math.sqrt(8 * math.log(8) + math.log(2)))
+    assert float(10 ** ev.part("C_OV (F.17)")) == pytest.approx(4**8)
+    assert float(10 ** ev.part("C_OV^{2,inf} (F.7)")) == pytest.approx(2 * 4 * 4 ** (2 * 4))
+    assert float(10 ** ev.part("C_T")) == pytest.approx(8 * math.sqrt(8 * math.log(8) + math.log(4)))
 
 
 def test_xi_tuned_is_polylogarithmic():
-    n, L = 10**1200, 4  # the tuned eps enters the printed range from n = 10^1158 on at L = 4
+    n, L = 10**1200, 4  # the tuned eps (0.4443) enters App. F.2's range (0.4458) from n = 10^1158 on at L = 4
     with mpmath.workdps(40):
         ln_n = mpmath.log(n)
         expected = mpmath.exp(-ln_n / 6) + mpmath.exp(-ln_n / 3) + (ln_n / (6 * mpmath.log(2))) ** (-mpmath.mpf(1) / L)
-    assert value("xi-tuned", n=n, L=L) == pytest.approx(float(expected), rel=1e-12)
+    assert value("xi-tuned", n=n, L=L, d=2) == pytest.approx(float(expected), rel=1e-12)
     with pytest.raises(DitratesError, match="tuned eps"):
-        ditrates.get("xi-tuned").evaluate(n=10**1150, L=L)
+        ditrates.get("xi-tuned").evaluate(n=10**1150, L=L, d=2)
+    with pytest.raises(DitratesError, match="construction"):  # d = 4: the tuned eps must be <= 2^(-2) as well
+        ditrates.get("xi-tuned").evaluate(n=10**1200, L=L, d=4)
 
 
 def test_chen_delta_n_identity():
@@ -145,7 +155,7 @@ def test_prime_d0_has_no_default_reshape(d0):
         ("score-estimation", dict(d0=16, d=8, L=4, n=10**5), "differs"),
         ("subspace-recovery", dict(d0=16, n=10**5, T0=2), "Min"),
         ("score-approximation", dict(d0=16, eps=0.5, t=0.1, T0=0.5), "t >= T0"),
-        ("xi-tuned", dict(n=64, L=2), "n > 64"),
+        ("xi-tuned", dict(n=64, L=2, d=2), "n > 64"),
         ("chen2023-score-estimation", dict(n=2, d0=4, T0=1), "n >= 3"),
         ("inference-almost-linear", dict(L=1, d=4, B=1), "L >= 2"),
     ],
@@ -190,7 +200,7 @@ def test_huge_values_are_finite_in_log_space():
 
 def test_large_integers_are_accepted_in_1e_notation():
     ev = ditrates.get("score-estimation").evaluate(d0=16, n="1e300")
-    assert ev.resolved.values["n"] == 10**300 and ev.value > 0
+    assert ev.resolved.values["n"] == 10**300 and ev.log10 > 0
 
 
 def test_presets():
@@ -230,10 +240,10 @@ def test_the_registry_knows_every_result_once():
 
 
 def test_solve_for_is_the_method_form_of_solve():
-    r = ditrates.get("subspace-recovery")
-    sol = r.solve_for("n", 30, d0=16)  # xi <= 30 (proof reading) needs n of about 10^10
-    assert sol.exact and sol.value == ditrates.solve("subspace-recovery", "n", 30, d0=16).value
-    assert r.evaluate(d0=16, n=sol.value).value <= 30 < r.evaluate(d0=16, n=sol.value - 1).value
+    r = ditrates.get("chen2023-score-estimation")
+    sol = r.solve_for("n", 0.5, d0=16)
+    assert sol.exact and sol.value == ditrates.solve("chen2023-score-estimation", "n", 0.5, d0=16).value
+    assert r.evaluate(d0=16, n=sol.value).value <= 0.5 < r.evaluate(d0=16, n=sol.value - 1).value
 
 
 def test_solve_for_an_increasing_bound_gives_the_largest_value():
@@ -244,7 +254,8 @@ def test_solve_for_an_increasing_bound_gives_the_largest_value():
 def test_the_python_api_returns_plain_numbers_and_one_line_reprs():
     """Issue 10.7: Python floats and ints out (log values too), one-line reprs, HTML for Jupyter."""
     ev = ditrates.get("score-estimation").evaluate(d0=16, n="1e5")
-    assert type(ev.value) is float and type(ev.log10) is float and type(ev.ln) is float
+    assert ev.value is None and type(ev.log10) is float and type(ev.ln) is float  # 10^19727: beyond float64
+    assert type(ditrates.get("score-approximation").evaluate(d0=16, eps=0.1, t=1).value) is float
     assert all(type(v) in (int, float) for v in ev.params.values())
     assert "\n" not in repr(ev) and repr(ev).startswith("Evaluation(score-estimation = ")
     assert ev._repr_html_().startswith("<code>score-estimation")
@@ -255,9 +266,10 @@ def test_the_python_api_returns_plain_numbers_and_one_line_reprs():
 
 @pytest.mark.parametrize(("call", "error"), [
     (lambda: ditrates.get("score-estimation").evaluate(d0=16), MissingValue),
-    (lambda: ditrates.get("xi").evaluate(n=10, L=4, eps=0.9, xi_reading="printed"), DitratesError),
-    (lambda: ditrates.solve("xi", "n", 1e-3, L=4), DitratesError),
-    (lambda: ditrates.get("xi").evaluate(n=10, L=4, xi_reading="sideways"), DomainError),
+    (lambda: ditrates.get("xi").evaluate(n=10, L=4, d=2, eps=0.9, xi_reading="printed"), DitratesError),
+    (lambda: ditrates.solve("xi", "n", 1e-3, L=4, d=2), DitratesError),
+    (lambda: ditrates.get("xi").evaluate(n=10, L=4, d=2, xi_reading="sideways"), DomainError),
+    (lambda: ditrates.get("xi").evaluate(n=10, L=4, d=2, xi_reading="auto"), DomainError),
 ])
 def test_api_errors_speak_of_parameters_not_of_command_line_options(call, error):
     with pytest.raises(error) as info:

@@ -84,3 +84,52 @@ def test_the_style_is_ruff_clean():
     res = subprocess.run([ruff, "check", "ditrates", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)
     assert res.returncode == 0, res.stdout[-3000:]
+
+
+def _contracts():
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+
+
+def test_every_module_belongs_to_a_layer_and_the_core_is_listed_as_core():
+    """A new ditrates/newcore.py must be placed in the layers (else it could import the CLI unnoticed), and every
+    module outside the command line and the torch/matplotlib products is held to "no torch, matplotlib, rich,
+    typer"."""
+    layers, core = _contracts()
+    in_layers = {m.strip() for line in layers["layers"] for m in line.split("|")}
+    heavy = {"ditrates.cli", "ditrates.experiments", "ditrates.plot"}
+    top = {f"ditrates.{p.stem}" for p in (ROOT / "ditrates").glob("*.py") if not p.stem.startswith("_")}
+    top |= {f"ditrates.{p.parent.name}" for p in (ROOT / "ditrates").glob("*/__init__.py")}
+    assert top - in_layers == set(), "modules in no layer of pyproject.toml's contract"
+    assert top - heavy - set(core["source_modules"]) == set(), "core modules missing from the forbidden contract"
+
+
+def test_a_new_baseline_appears_in_compare_plot_and_page_with_its_registry_line_alone(monkeypatch):
+    """docs/architecture.md: a new baseline is its Result (in its module) and one line of registry._TABLE; compare,
+    the plot's baselines and the page's charts read the pairings from the Result objects."""
+    import types
+
+    import ditrates
+    from ditrates import comparison, curves, registry
+    from ditrates.page import generate
+    from ditrates.rates import recovery
+    from ditrates.result import Order, Result
+    from ditrates.symbols import S
+
+    smith = Result(name="smith2026-tv", source="Smith et al. 2026, Theorem 1", kind="baseline", summary="test",
+                   statement="test", expr=S.C_hu25 * S.n ** (-1 / (S.d0 + 3)),
+                   order=Order(S.n ** (-1 / (S.d0 + 3)), tilde=True), **recovery.TV_AT_MOST_1)
+    module = types.ModuleType("ditrates.rates.smith")
+    module.RESULTS = (smith,)
+    monkeypatch.setitem(sys.modules, "ditrates.rates.smith", module)
+    table = (*registry._TABLE, ("smith2026-tv", "baselines", "rates.smith"))
+    monkeypatch.setattr(registry, "_TABLE", table)
+    monkeypatch.setattr(registry, "_HOME", {**registry._HOME, "smith2026-tv": "ditrates.rates.smith"})
+    monkeypatch.setattr(registry, "GROUPS", {**registry.GROUPS,
+                                             "baselines": (*registry.GROUPS["baselines"], "smith2026-tv")})
+    assert "smith2026-tv" in comparison.compared()
+    assert ("tv-recovery", "smith2026-tv") in comparison.pairs(comparison.compared())
+    assert "smith2026-tv" in curves.shown(["tv-recovery"], "n")
+    assert "smith2026-tv" in generate.charts()["n"] and "smith2026-tv" in generate.data_js()
+    assert ditrates.get("smith2026-tv").evaluate(n=10**6, d0=4).value == pytest.approx((10**6) ** (-1 / 7))

@@ -1,12 +1,14 @@
 """The typer application, its error handling, and the options shared by the commands.
 
 Exit codes: 0 success; 2 bad input (one line on stderr: a bad number, a value outside its domain, a failed
-condition of a theorem, an unknown name); 1 a failed run (e.g. pdflatex reported an error).
+condition of a theorem, an unknown name, an option given twice, an output path that cannot be written); 1 a
+failed run (e.g. pdflatex reported an error, or a write that failed midway: standard output on a full disk). A
+closed pipe (``ditrates list | head -1``) is not an error: the command stops silently.
 """
 
 from __future__ import annotations
 
-import enum
+import errno
 import functools
 import inspect
 import os
@@ -22,6 +24,7 @@ from ditrates import __version__, registry
 from ditrates.defaults import doc
 from ditrates.errors import DitratesError, MissingValue
 from ditrates.symbols import PARAMS, param
+from ditrates.xi import Reading
 
 EPILOG = "Exit codes: 0 ok, 1 a failed run, 2 bad input (one line on stderr)."
 
@@ -45,19 +48,47 @@ class _ClosedPipe(Exception):
     """The reader of stdout went away (``ditrates list | head -1``): not an error."""
 
 
+def _repeated(cmd, args: Sequence[str]) -> str | None:
+    """The first option of ``cmd`` that takes one value and is given twice in ``args`` (up to a subcommand)."""
+    takes_one = {o: p for p in cmd.params if p.param_type_name == "option" and not p.multiple and not p.is_flag
+                 for o in p.opts}
+    seen: set = set()
+    subcommands = getattr(cmd, "commands", {})
+    for a in args:
+        if a == "--" or a in subcommands:
+            break
+        p = takes_one.get(a.split("=", 1)[0])
+        if p is not None and p.name in seen:
+            return f"{max(p.opts, key=len)} is given twice: give it once"
+        if p is not None:
+            seen.add(p.name)
+    return None
+
+
 class Group(TyperGroup):
-    """Runs click in non-standalone mode so that every error becomes one line on stderr."""
+    """Runs click in non-standalone mode so that every error becomes one line on stderr; refuses an option
+    given twice (click would keep the last silently)."""
+
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        repeated = None if cmd is None else _repeated(cmd, rest)
+        if repeated:
+            raise DitratesError(repeated)
+        return name, cmd, rest
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:  # raised past click, which would turn it into exit code 1
             raise _ClosedPipe() from None
+        except EOFError as e:  # click would report "aborted" (exit 130), as for Ctrl-C at a prompt
+            raise RuntimeError(f"unexpected end of a file ({e or 'EOFError'})") from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             rv = super().main(args=args, prog_name=prog_name or "ditrates", complete_var=complete_var,
                               standalone_mode=False, **extra)
+            sys.stdout.flush()  # a full disk shows here, while the error can still be reported
         except UsageError as e:
             if type(e).__name__ == "NoArgsIsHelpError":  # a group alone: its help, exit 0
                 typer.echo(e.ctx.get_help())
@@ -75,11 +106,26 @@ class Group(TyperGroup):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except (BrokenPipeError, _ClosedPipe):
-            sys.stdout = open(os.devnull, "w")  # nothing more can reach the closed pipe  # noqa: SIM115
+            _drop_stdout()  # nothing more can reach the closed pipe
             sys.exit(0)
+        except OSError as e:  # writing to standard output failed midway (a full disk, an I/O error)
+            if e.errno == errno.EPIPE:
+                _drop_stdout()
+                sys.exit(0)
+            _drop_stdout()
+            where = e.filename or "standard output"
+            _fail(f"cannot write to {where}: {e.strerror or e} (the output is incomplete)", 1)
         except Exception as e:  # a bug: one line, not a traceback, and a distinct exit code
             _fail(f"internal error ({type(e).__name__}: {e}); please report it with the command that caused it", 70)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _drop_stdout() -> None:
+    """Send what is left in stdout's buffer nowhere, so that the interpreter's exit does not fail on it again."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    except OSError:
+        pass
 
 
 def complete_result(incomplete: str) -> list[str]:
@@ -181,29 +227,55 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="The main table as CSV on st
 MarkdownOpt = Annotated[bool, typer.Option("--markdown", help="Tables and text as Markdown on stdout (for docs).")]
 ExplicitOpt = Annotated[bool, typer.Option(
     "--explicit", help="Multiply in the factors hidden by O~ that the proofs make explicit.")]
-class XiReading(str, enum.Enum):
-    """The readings of xi (ditrates.xi.CHOICES; listed here so that --help does not import sympy)."""
-
-    auto = "auto"
-    printed = "printed"
-    proof = "proof"
-
-
-XiReadingOpt = Annotated[XiReading, typer.Option(
-    "--xi-reading", help="Which form of xi (Def. 3.4): 'printed' as stated (backed by the proof only for eps <= "
-    "eps_max(L)), 'proof' (App. F.2's covering exponent with Thm 3.1's K; every eps), or 'auto', the smaller of "
-    "the two where each holds.")]
-PresetOpt = Annotated[str | None, typer.Option(
+XiReadingOpt = Annotated[Reading, typer.Option(
+    "--xi-reading", help="Which reading of xi (Def. 3.4): 'printed', Definition 3.4 as the paper states it, inside "
+    "the ranges its derivation uses (App. F.2's step, Thm 3.1's construction delta <= 1/2); 'covering-line', a repair "
+    "that is not in the paper (App. F.2's covering line with Thm 3.1's K). 'ditrates show xi' compares them.")]
+OutsideRangeOpt = Annotated[bool, typer.Option(
+    "--outside-range", help="Evaluate past a range that a step of the proof needs (App. F.2's inequality, Thm 3.1's "
+    "construction range, Lemma F.7's hypotheses as printed) instead of failing the row; every such row is marked: "
+    "the proof does not back its number.")]
+PresetOpt = Annotated[list[str] | None, typer.Option(
     "--preset", help="A DiT size, e.g. DiT-XL/2 (sets d0, d, L, D; an option given too overrides it, with a "
-    "warning); see 'ditrates list --presets' [default: none].", metavar="NAME")]
+    "warning, and the preset's other dimensions are kept where they still fit d0 = d L); see 'ditrates list "
+    "--presets' [default: none].", metavar="NAME")]
 
 
-def with_preset(params: dict, preset: str | None) -> dict:
-    """The preset's values (if any) under the user's, with a warning on stderr for each value overridden."""
-    merged, overridden = registry.apply_preset(params, preset)
-    for k in overridden:
-        sys.stderr.write(f"ditrates: warning: {k} = {params[k]} overrides the preset's value\n")
-    return merged
+def with_preset(params: dict, preset: Sequence[str] | str | None) -> registry.Applied:
+    """The preset's values (if any) under the user's (:func:`ditrates.registry.apply_preset`), with one warning
+    on stderr naming what the user's values override; a second ``--preset`` is refused."""
+    names = [preset] if isinstance(preset, str) else list(preset or [])
+    if len(names) > 1:
+        raise DitratesError(f"--preset is given {len(names)} times ({', '.join(names)}): give one")
+    applied = registry.apply_preset(params, names[0] if names else None)
+    if applied.overrode:
+        given = ", ".join(f"{k} = {params[k]}" for k in applied.overrode)
+        sys.stderr.write(f"ditrates: warning: {given} overrides the preset {applied.name}"
+                         + (f"; its {' and '.join(applied.dropped)} {'are' if len(applied.dropped) > 1 else 'is'} "
+                            "not used (d0 = d L)" if applied.dropped else "") + "\n")
+    return applied
+
+
+def preset_note(applied: registry.Applied) -> str:
+    """``Preset DiT-XL/2: d0 = 4096, d = 16, L = 256, D = 196608 (Peebles and Xie 2023)``, with what the user
+    overrode ("" without a preset)."""
+    if applied.name is None:
+        return ""
+    own = registry.preset(applied.name).values()
+    shown = ", ".join(f"{k} = {v}" for k, v in own.items())
+    changed = [f"{k} = {applied.values[k]} given" for k in applied.overrode]
+    changed += [f"{k} not used" for k in applied.dropped]
+    return f"Preset {applied.name}: {shown} (Peebles and Xie 2023)" + (f"; {', '.join(changed)}" if changed else "")
+
+
+def preset_source(rows: list[list[str]], applied: registry.Applied) -> list[list[str]]:
+    """Parameter rows (label, value, source, ...) with "given" replaced by the preset where it set the value."""
+    if applied.name is None:
+        return rows
+    from_preset = {PARAMS[k].label for k in registry.preset(applied.name).values()
+                   if k in applied.values and k not in applied.overrode and k not in applied.dropped}
+    return [[r[0], r[1], f"preset {applied.name}" if r[0] in from_preset and r[2] == "given" else r[2], *r[3:]]
+            for r in rows]
 
 
 STAT_KEYS = registry.keys_of(registry.names("statistical"))

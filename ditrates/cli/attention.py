@@ -9,6 +9,7 @@ are imported inside the commands only.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -16,7 +17,7 @@ import typer
 
 import ditrates
 from ditrates.cli.app import EPILOG, Group, JsonOpt, app, output_mode
-from ditrates.cli.output import Output, output_path
+from ditrates.cli.output import Output, output_path, writing
 from ditrates.criteria.threshold import Temperature
 from ditrates.errors import DitratesError
 from ditrates.formatting import format_log10, format_number, json_safe, parse_list
@@ -95,6 +96,7 @@ def bench(
     Ls, Bs = parse_list(L, "--L", integer=True, low=2), parse_list(B, "--B", low=0, open_low=True)
     if not 0 < delta_F < 1:
         raise DitratesError(f"--delta_F must be in (0, 1), got {delta_F}")
+    _check_memory(max(Ls), d)
     path = output_path(plot, (".png", ".svg", ".pdf"), "--plot")  # checked before any work
     import torch  # the numeric extra, imported when the benchmark runs
 
@@ -119,8 +121,6 @@ def bench(
         interrupted = True
     done = sorted({p.cost.L for p in points})
     rows = phase.phase_rows(points, done, d, temperature, delta_F)
-    if path is not None and points:
-        phase.phase_plot(path, points, rows, d, kappa, delta_F, temperature)
     if out.mode == "json":
         out.json({"command": "attention bench", "interrupted": interrupted,
                   "params": {"L": Ls, "d": d, "B": Bs, "delta_F": delta_F, "temperature": temperature.value,
@@ -129,13 +129,28 @@ def bench(
                   "phase": [json_safe(r) for r in rows], "plot": str(path) if path and points else None})
     else:
         _print_bench(out, points, rows, d, kappa, delta_F, temperature, torch.get_num_threads())
-        if path is not None and points:
-            out.note(f"phase plot written to {path}")
+    if path is not None and points:  # after the measurements are out: a failed write loses only the plot
+        with writing(path) as tmp:
+            phase.phase_plot(tmp, points, rows, d, kappa, delta_F, temperature)
+        out.note(f"phase plot written to {path}")
     if interrupted:
         sys.stderr.write(f"interrupted: {len(points)} of {len(Ls) * len(Bs)} grid points measured (printed above)\n")
         raise typer.Exit(130)
 
 
+
+
+def _check_memory(L: int, d: int) -> None:
+    """Refuse, before any work, a length whose inputs alone (Q, K, V in float64 and float32) exceed this machine's
+    memory."""
+    need = 3 * L * d * (8 + 4)
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > have:
+        raise DitratesError(f"--L {format_number(L)}: the inputs alone need {format_number(need // 2**30)} GiB, more "
+                            f"than this machine's {format_number(have // 2**30)} GiB of memory")
 
 
 def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, temperature: Temperature,
@@ -159,7 +174,8 @@ def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, t
              "float32")
     out.table(["L", "B", "rho", "g", "r", "pred L/r", "exact ms", "fast ms", "speedup", "exact MiB",
                "fast MiB", "max err", "bound", "result"], rows,
-              justify=["right"] * 13 + ["left"],
+              justify=["right"] * 13 + ["left"], keys=2,
+              movable=("exact MiB", "fast MiB", "bound", "max err", "rho", "pred L/r", "r", "g"),
               caption="rho = sqrt(kappa d) B / sqrt(ln L) (< 1: efficient side of Prop. 4.2); bound = "
                       "2 delta/(1-delta) ||V||_max; MiB = rise of peak RSS in one call")
     out.table(["L", "sqrt(ln L)", "threshold B", "predicted largest B", "measured largest B",
@@ -170,7 +186,7 @@ def _print_bench(out: Output, points, phase, d: int, kappa: float, eps: float, t
                 _pow10(r["log10_r_over_L_at_threshold"])]
                for r in phase],
               title="Phase: the largest B at which the fast method wins",
-              justify=["right"] * 6,
+              justify=["right"] * 6, movable=("r/L on the threshold", "sqrt(ln L)"),
               caption="threshold B: sqrt(kappa d) B = sqrt(ln L) (C_b = 1); predicted: largest B with r < L "
                       "(flop model); measured: on the grid, faster at max err <= eps; r/L on the threshold: "
                       "at d = round(ln L) and B on the threshold")

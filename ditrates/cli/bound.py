@@ -13,11 +13,13 @@ from ditrates.cli.app import (
     ExplicitOpt,
     JsonOpt,
     LatexOpt,
+    OutsideRangeOpt,
     PresetOpt,
-    XiReading,
     XiReadingOpt,
     app,
     output_mode,
+    preset_note,
+    preset_source,
     with_params,
     with_preset,
 )
@@ -26,6 +28,7 @@ from ditrates.formatting import format_number
 from ditrates.latex import tex_escape, values_table
 from ditrates.registry import get, names
 from ditrates.report import param_rows
+from ditrates.xi import Reading
 
 HEADER = "Latent DiT rates of Hu et al. (NeurIPS 2024, arXiv 2407.01079)"
 
@@ -38,26 +41,43 @@ def result_rows(report) -> list[list[str]]:
         reading = report.reading_label(row)
         if not row.ok:
             what = row.condition.text() if row.condition is not None else "see below"
-            rows.append([r.name, r.source, "-", "-", r.order_for(row.reading).text(), reading, f"FAILS: {what}"])
+            rows.append([r.name, r.source_for(row.reading, short=True), "-", "-", r.order_for(row.reading).text(),
+                         reading, f"FAILS: {what}"])
             continue
-        note = []
+        note = [f"OUTSIDE: {c.text()}" for c in row.outside]
         if row.vacuous:
             note.append(f"VACUOUS: >{format_number(mpmath.exp(row.trivial_ln))}")
         if r.name == "network-size":
             note.append("norms: ditrates show network-size")
-        rows.append([r.name, r.source, row.text, format_number(row.log10_exact, 4), r.order_for(row.reading).text(),
+        rows.append([r.name, r.source_for(row.reading, short=True), row.text, format_number(row.log10_exact, 4),
+                     r.order_for(row.reading).text(),
                      reading, "; ".join(note)])
     return rows
 
 
-def render(out: Output, report, keys, title: str) -> None:
-    """The parameters table, the results table and the notes (human mode)."""
-
-    out.table(["parameter", "value", "source", "meaning"], param_rows(report.resolved, keys), title="Parameters")
+def render(out: Output, report, keys, title: str, applied) -> None:
+    """The results table, then the parameters table (human mode)."""
     consts = [k for k in report.resolved.values if k not in keys]
     out.table(["result", "source", "bound", "log10", "order", "xi", "note"], result_rows(report), title=title,
               caption="hidden constants (O(.)): " + ", ".join(f"{k} = {format_number(report.resolved.values[k])}"
-                                                          for k in sorted(consts)), primary=True)
+                                                          for k in sorted(consts)), primary=True,
+              movable=("order", "xi", "log10"))
+    out.table(["parameter", "value", "source", "meaning"], preset_source(param_rows(report.resolved, keys), applied),
+              title="Parameters", movable=("meaning",))
+
+
+def announce(out: Output, applied) -> None:
+    """Name the preset in every output: a line for people (stderr in CSV, whose stdout is the table alone)."""
+    if applied.name is None:
+        return
+    if out.mode == "csv":
+        out.note(preset_note(applied))
+    elif out.mode != "json" and out.mode != "latex":
+        out.line(preset_note(applied))
+
+
+def caption(text: str, applied) -> str:
+    return text + (f" (preset {applied.name})" if applied.name else "")
 
 
 def exit_code(report) -> int:
@@ -71,7 +91,8 @@ def bound(
     params: dict,
     preset: PresetOpt = None,
     explicit: ExplicitOpt = False,
-    xi_reading: XiReadingOpt = XiReading.auto,
+    xi_reading: XiReadingOpt = Reading.PRINTED,
+    outside_range: OutsideRangeOpt = False,
     json_: JsonOpt = False,
     latex_: LatexOpt = False,
     csv_: CsvOpt = False,
@@ -87,16 +108,17 @@ def bound(
     Example: ditrates bound --d0 16 --n 1e5
     """
     out = Output(output_mode(json_, latex_, csv_))
-    rep = report_.evaluate(names("statistical"), with_preset(params, preset), explicit=explicit,
-                           xi_reading=xi_reading.value)
+    applied = with_preset(params, preset)
+    rep = report_.evaluate(names("statistical"), applied.values, explicit=explicit, xi_reading=xi_reading.value,
+                           outside_range=outside_range)
     if out.mode == "json":
-        out.json({"command": "bound", **rep.to_dict()})
+        out.json({"command": "bound", "preset": applied.name, **rep.to_dict()})
     elif out.mode == "latex":
-
-        out.latex(values_table(rep.rows, caption=HEADER, label="ditrates:bound"))
+        out.latex(values_table(rep.rows, caption=caption(HEADER, applied), label="ditrates:bound"))
     else:
         out.line(HEADER)
-        render(out, rep, STAT_KEYS, "Bounds" + (" (explicit factors)" if explicit else ""))
+        announce(out, applied)
+        render(out, rep, STAT_KEYS, "Bounds" + (" (explicit factors)" if explicit else ""), applied)
         for line in rep.notes():
             out.line("  " + line)
         if rep.resolved.values.get("n") is not None:
@@ -105,17 +127,14 @@ def bound(
     raise typer.Exit(exit_code(rep))
 
 
-COMPARE = ("score-estimation", "chen2023-score-estimation", "tv-recovery", "chen2023-tv", "oko2023-tv",
-           "hu2025-latent-tv")
-
-
 @app.command()
 @with_params(STAT_KEYS + ("s", "beta"))
 def compare(
     params: dict,
     preset: PresetOpt = None,
     explicit: ExplicitOpt = False,
-    xi_reading: XiReadingOpt = XiReading.auto,
+    xi_reading: XiReadingOpt = Reading.PRINTED,
+    outside_range: OutsideRangeOpt = False,
     json_: JsonOpt = False,
     latex_: LatexOpt = False,
     csv_: CsvOpt = False,
@@ -131,38 +150,26 @@ def compare(
     """
 
     out = Output(output_mode(json_, latex_, csv_))
-    params = with_preset(params, preset)
-    rep = report_.evaluate(COMPARE, params, explicit=explicit, xi_reading=xi_reading.value)
-    T = rep.resolved.values.get("T")
-    held = dict(params, T=params.get("T") or str(T))
-    slopes = [row.result.exponent("n", explicit=explicit, xi_reading=xi_reading.value, **held) if row.ok else None
-              for row in rep.rows]
-    found = {}
-    for a, b in comparison.pairs(COMPARE):
-        cs = comparison.crossings(a, b, explicit=explicit, xi_reading=xi_reading.value, **params)
-        found[(a, b)] = (cs, None if cs else comparison.no_crossing_statement(
-            a, b, explicit=explicit, xi_reading=xi_reading.value, **params))
+    applied = with_preset(params, preset)
+    cmp = comparison.compare(applied.values, explicit=explicit, xi_reading=xi_reading.value,
+                             outside_range=outside_range)
+    rep = cmp.report
     if out.mode == "json":
-        doc = rep.to_dict()
-        doc["results"] = [dict(d, exponent_n=s, bounds=row.result.bounds)
-                          for d, s, row in zip(doc["results"], slopes, rep.rows, strict=True)]
-        out.json({"command": "compare", **doc,
-                  "comparisons": [{"a": a, "b": b, "crossings": [c.to_dict() for c in cs], "no_crossing": none}
-                                  for (a, b), (cs, none) in found.items()]})
+        out.json({"command": "compare", "preset": applied.name, **cmp.to_dict()})
         return
     if out.mode == "latex":
-
-        sentences = [line for cs, none in found.values() for line in ([c.describe() for c in cs] or [none])]
-        out.latex(values_table(rep.rows, caption="DiT rates beside the baselines (Hu et al., NeurIPS 2024)",
-                               label="ditrates:compare")
+        sentences = [line for p in cmp.pairings for line in p.sentences()]
+        out.latex(values_table(rep.rows, caption=caption("DiT rates beside the baselines (Hu et al., NeurIPS 2024)",
+                                                         applied), label="ditrates:compare")
                   + "\n\n" + "\n\n".join(tex_escape(s) + "." for s in sentences))
         return
     out.line("DiT (Hu et al. 2024) beside the baselines at the same numbers, on equal terms")
-
-    out.table(["parameter", "value", "source", "meaning"], param_rows(rep.resolved, STAT_KEYS + ("s", "beta")),
-              title="Parameters")
+    announce(out, applied)
+    out.table(["parameter", "value", "source", "meaning"],
+              preset_source(param_rows(rep.resolved, STAT_KEYS + ("s", "beta")), applied), title="Parameters",
+              movable=("meaning",))
     rows = result_rows(rep)
-    for row, slope in zip(rows, slopes, strict=True):
+    for row, slope in zip(rows, cmp.exponents, strict=True):
         row.insert(5, "" if slope is None else f"{slope:+.3f}")
     if out.mode == "csv":
         out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note", "bounds"],
@@ -171,12 +178,14 @@ def compare(
     for kind in dict.fromkeys(r.result.bounds for r in rep.rows):
         out.table(["result", "source", "value", "log10", "order", "d log/d log n", "xi", "note"],
                   [row for row, r in zip(rows, rep.rows, strict=True) if r.result.bounds == kind],
-                  title=kind[0].upper() + kind[1:])
-        for (a, _), (cs, none) in found.items():
-            if get(a).bounds == kind:
-                for line in [c.describe() for c in cs] or [none]:
+                  title=kind[0].upper() + kind[1:], movable=("order", "xi", "d log/d log n"))
+        for p in cmp.pairings:
+            if get(p.a).bounds == kind:
+                for line in p.sentences():
                     out.line("  " + line + ".")
+    for line in rep.notes():
+        out.line("  " + line)
     out.line("  Provenance of the baselines: ditrates show chen2023-score-estimation (and the others); parts are "
              "reconstructed, not read.")
-    out.line(f"  Local exponents: T = {format_number(T)} held (as in the crossings), eps = auto follows n; "
+    out.line(f"  Local exponents: T = {format_number(cmp.T)} held (as in the crossings), eps = auto follows n; "
              f"n = {format_number(rep.resolved.values['n'])}.")

@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from ditrates.cli.app import EPILOG, CsvOpt, JsonOpt, LatexOpt, PresetOpt, app, output_mode, with_params, with_preset
+from ditrates.cli.app import (
+    EPILOG,
+    CsvOpt,
+    Group,
+    JsonOpt,
+    LatexOpt,
+    PresetOpt,
+    app,
+    output_mode,
+    preset_note,
+    with_params,
+    with_preset,
+)
 from ditrates.cli.output import Output
 from ditrates.criteria.threshold import Temperature
 from ditrates.efficiency import summarize
@@ -15,7 +27,7 @@ from ditrates.errors import DitratesError
 from ditrates.formatting import format_number
 from ditrates.latex import text_table
 
-criteria_app = typer.Typer(epilog=EPILOG)
+criteria_app = typer.Typer(cls=Group, epilog=EPILOG)
 app.add_typer(criteria_app, name="criteria")
 
 KEYS = ("L", "d", "B", "delta_F")
@@ -48,7 +60,8 @@ def criteria(
                                 f"{ctx.invoked_subcommand}': give them after the subcommand, or leave them out")
         return
 
-    params = with_preset(params, preset)
+    applied = with_preset(params, preset)
+    params = applied.values
     for key in ("L", "d", "B"):
         if key not in params:
             raise DitratesError(f"give --{key} (e.g. ditrates criteria --L 4096 --d 8 --B 1.2)")
@@ -56,16 +69,19 @@ def criteria(
     out = Output(output_mode(json_, latex_, csv_))
     verdicts = [[ev.result.name, ev.result.source, ev.verdict] for ev in s.rows]
     if out.mode == "json":
-        out.json({"command": "criteria", **s.to_dict()})
+        out.json({"command": "criteria", "preset": applied.name, **s.to_dict()})
         return
+    named = f" (preset {applied.name})" if applied.name else ""
     if out.mode == "latex":
-
         out.latex("\n\n".join([
-            text_table(["quantity", "value", "what"], s.threshold_rows(), "Section 4 threshold", "ditrates:threshold"),
-            text_table(["result", "source", "verdict"], verdicts, "Section 4 verdicts", "ditrates:verdicts"),
-            text_table(["polynomial method", "value", "how"], s.cost_rows(), "Cost of the fast algorithm",
+            text_table(["quantity", "value", "what"], s.threshold_rows(), "Section 4 threshold" + named,
+                       "ditrates:threshold"),
+            text_table(["result", "source", "verdict"], verdicts, "Section 4 verdicts" + named, "ditrates:verdicts"),
+            text_table(["polynomial method", "value", "how"], s.cost_rows(), "Cost of the fast algorithm" + named,
                        "ditrates:cost")]))
         return
+    if applied.name:
+        (out.note if out.mode == "csv" else out.line)(preset_note(applied))
 
     v = s.values
     out.line(f"Section 4 criteria at L = {format_number(v['L'])}, d = {format_number(v['d'])}, "

@@ -15,7 +15,7 @@ import typer
 
 from ditrates.cli.app import EPILOG, Group, JsonOpt, MarkdownOpt, app, output_mode
 from ditrates.cli.experiment_tables import render_report, render_run
-from ditrates.cli.output import Output
+from ditrates.cli.output import Output, output_dir, output_path, writing
 from ditrates.errors import DitratesError
 
 experiment_app = typer.Typer(
@@ -130,7 +130,7 @@ def run(
     out = out if out is not None else default_out(sweep, specs[0].profile, weighting, times)
     dev = _device(device)
     ex = sweeping.make_executor(executor, jobs, dev, ray_address, threads)
-    store.check_writable_dir(out, "--out")
+    output_dir(out, "--out")
     st = store.Store(out)
     with st.lock():
         saved = {r["key"] for r in st.read().records if r.get("status", "ok") == "ok"}
@@ -178,11 +178,9 @@ def report(
 
     o = Output(output_mode(json_, markdown=markdown))
     if plot is not None:
-        if plot.suffix.lower() != ".png":
-            raise DitratesError(f"--plot expects a .png file name, got {plot}")
         if importlib.util.find_spec("matplotlib") is None:
             raise DitratesError("--plot needs matplotlib (pip install 'ditrates[numeric]')")
-        store.check_writable_file(plot, "--plot")
+        output_path(str(plot), (".png",), "--plot", stdout=False)
     if directory.exists() and not directory.is_dir():
         raise DitratesError(f"{directory} is a file, not a directory written by 'ditrates experiment run'")
     loaded = store.read_records(directory / store.RESULTS_FILE)
@@ -194,5 +192,6 @@ def report(
     if plot is not None:
         from ditrates.experiments.plots import plot as draw
 
-        draw(rep, plot)
+        with writing(plot) as tmp:
+            draw(rep, tmp)
     render_report(o, rep, directory, notes, plot)

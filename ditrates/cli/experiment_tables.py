@@ -9,7 +9,7 @@ import pathlib
 from ditrates.cli.output import Output
 from ditrates.experiments import distances
 from ditrates.experiments.plan import swept
-from ditrates.formatting import json_safe
+from ditrates.formatting import format_number, json_safe
 
 
 def pm(mean, se) -> str:
@@ -55,7 +55,7 @@ def bound_convention(ev) -> str:
     >>> ev = ditrates.get("score-estimation").evaluate(d0=8, d=2, n=512, T0=0.01, T=5)
     >>> print(bound_convention(ev)[2:])  # doctest: +NORMALIZE_WHITESPACE
     bound: score-estimation (Theorem 3.2), hidden constants 1, eps = auto at each row's parameters,
-    the proof's form of xi (App. F.2)
+    Def. 3.4 as printed
     >>> bound_convention(None)
     ''
     """
@@ -149,7 +149,9 @@ def _steps(p) -> str:
 
 
 def _num(x) -> str:
-    return "-" if x is None else f"{0.0 if abs(x) < 5e-4 else x:.3f}"  # no "-0.000"
+    if x is None:
+        return "-"
+    return f"{0.0 if abs(x) < 5e-4 else x:.3f}" if abs(x) < 1000 else format_number(x, digits=3)  # no "-0.000"
 
 
 def _ci(x, interval) -> str:

@@ -9,18 +9,19 @@ import typer
 from ditrates import latex, report
 from ditrates.cli.app import (
     STAT_KEYS,
+    OutsideRangeOpt,
     PresetOpt,
-    XiReading,
     XiReadingOpt,
     app,
     complete_result,
     with_params,
     with_preset,
 )
-from ditrates.cli.output import output_path, write_output
+from ditrates.cli.output import output_path, write_output, writing
 from ditrates.errors import DitratesError
 from ditrates.registry import get
 from ditrates.registry import names as all_names
+from ditrates.xi import Reading
 
 OutOpt = Annotated[str | None, typer.Option(
     "-o", "--output", help="Write to this .tex file (- for stdout) [default: stdout].", metavar="FILE")]
@@ -41,7 +42,8 @@ def latex_(
         "results that need a parameter not given (B for the criteria) are left out.")] = False,
     standalone: Annotated[bool, typer.Option("--standalone", help="A complete document for pdflatex.")] = False,
     preset: PresetOpt = None,
-    xi_reading: XiReadingOpt = XiReading.auto,
+    xi_reading: XiReadingOpt = Reading.PRINTED,
+    outside_range: OutsideRangeOpt = False,
     output: OutOpt = None,
 ) -> None:
     """LaTeX for the named results: an equation with \\label{ditrates:NAME}, its conditions and source.
@@ -61,10 +63,20 @@ def latex_(
         write_output(path or "-", latex.macros(results))
         return
     parts = [latex.block(r) for r in results]
+    applied = with_preset(params or {}, preset)
+    if preset and not values:
+        raise DitratesError("--preset sets parameter values, which only --values uses: add --values, or drop "
+                            "--preset")
     if values:
-        rep = report.evaluate([r.name for r in results], with_preset(params or {}, preset),
-                              xi_reading=xi_reading.value, missing="skip")
-        parts.append(latex.values_table(rep.rows, caption="Bounds of Hu et al. (NeurIPS 2024) evaluated by ditrates"))
+        rep = report.evaluate([r.name for r in results], applied.values, xi_reading=xi_reading.value,
+                              outside_range=outside_range, missing="skip")
+        if not rep.rows:
+            left = sorted({k for _, k in rep.skipped})
+            raise DitratesError(f"--values evaluates the results at given parameters, and none could be: give "
+                                f"{', '.join(left)} (e.g. --d0 16 --n 1e5)")
+        caption = "Bounds of Hu et al. (NeurIPS 2024) evaluated by ditrates"
+        parts.append(latex.values_table(rep.rows, caption=caption + (f" (preset {applied.name})" if applied.name
+                                                                     else "")))
         if rep.skipped:
             left = sorted({k for _, k in rep.skipped})
             parts.append(f"% not evaluated (no value for {', '.join(left)}): "
@@ -89,5 +101,6 @@ def sheet(
     if path == "-" or path.suffix.lower() == ".tex":
         write_output(path, source)
         return
-    latex.compile_pdf(source, path)
+    with writing(path) as tmp:
+        latex.compile_pdf(source, tmp)
     typer.echo(f"wrote {path}", err=True)

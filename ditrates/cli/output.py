@@ -11,12 +11,13 @@ application turns into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import sys
-import textwrap
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rich import box
@@ -32,7 +33,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from ditrates.errors import DitratesError
+from ditrates.cli.layout import GAP, column_widths, split_columns, wrap
+from ditrates.errors import DitratesError, RunError
 
 SCHEMA_VERSION = 1
 PAPER_ID = "arXiv:2407.01079"
@@ -60,53 +62,6 @@ def _console(stderr: bool = False, plain: bool = False):
 
 
 MODES = ("human", "json", "latex", "csv", "markdown")
-
-
-SHORT = 16
-"""A column whose cells are all at most this long holds values: they are never wrapped."""
-
-
-def column_widths(columns: Sequence[Sequence[str]], width: int, cap: int = 24) -> list[int]:
-    """Content widths for table columns sharing ``width`` characters.
-
-    A column (header first, then its cells) needs its longest word (at most ``cap``: a formula stays whole,
-    a name is never split), or, if the table has room, its longest cell when every cell is a short value
-    (``2.64 ± 0.21``: at most :data:`SHORT` characters), and wants its longest cell; the first column holds
-    names and gets its longest cell. What is left after the needs is shared max-min fairly: short columns get
-    all they want, the long ones (prose) share the rest equally and wrap. When the needs do not fit, the
-    longest words are folded; only when even that fails is the table wider than ``width`` (a cell is never
-    cropped).
-
-    >>> column_widths([["result", "score-estimation"], ["note", "VACUOUS: > 1 (a total-variation distance)"]], 32)
-    [16, 16]
-    >>> column_widths([["result", "score-estimation"], ["note", "VACUOUS: > 1 (a total-variation distance)"]], 24)
-    [16, 8]
-    >>> column_widths([["a", "bb"], ["cc dd"], ["e " * 20], ["f " * 30]], 40)
-    [2, 5, 17, 16]
-    >>> column_widths([["n", "32"], ["score error", "2.64 ± 0.21"], ["note", "a b c d e f g h i j k l m"]], 20)
-    [2, 11, 7]
-    """
-    want = [max((len(x) for x in c), default=0) for c in columns]
-    need = [want[0]] + [min(cap, max((len(w) for x in c for w in x.split()), default=0)) for c in columns[1:]]
-    if sum(want) <= width:
-        return want
-    whole = [max(n, max((len(x) for x in c[1:]), default=0)) if all(len(x) <= SHORT for x in c[1:]) else n
-             for n, c in zip(need, columns, strict=True)]
-    if sum(whole) < width:  # values whole if they fit, else they wrap between words too
-        need = whole
-    if sum(need) >= width:  # fold the longest words, down to 4 characters, before going wider than ``width``
-        while cap > 4 and sum(need) > width:
-            cap -= 1
-            need = need[:1] + [min(cap, n) for n in need[1:]]
-        return need
-    widths, spare = list(need), width - sum(need)
-    waiting = sorted(range(len(want)), key=lambda i: want[i] - need[i])
-    while waiting and want[waiting[0]] - need[waiting[0]] <= spare // len(waiting):
-        i = waiting.pop(0)
-        widths[i], spare = want[i], spare - (want[i] - need[i])
-    for k, i in enumerate(waiting):
-        widths[i] += spare // len(waiting) + (k < spare % len(waiting))
-    return widths
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
@@ -159,8 +114,12 @@ class Output:
     # -- data (stdout) -------------------------------------------------------------------------------
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
               caption: str | None = None, justify: Sequence[str] | None = None, header: bool = True,
-              primary: bool = False) -> None:
-        """A rich table (human mode), or CSV for a ``primary`` table in csv mode."""
+              primary: bool = False, movable: Sequence[str] = (), keys: int = 1) -> None:
+        """A rich table (human mode), or CSV for a ``primary`` table in csv mode.
+
+        In human mode no name, number or source is ever wrapped, prose wraps between words, and when the
+        table does not fit the console the ``movable`` columns (names, in the order they may go) move to
+        continuation tables below it, led by the first ``keys`` columns (:func:`split_columns`)."""
         if self.mode == "csv":
             if primary:
 
@@ -175,25 +134,33 @@ class Output:
                 self.line()
             return
 
+        cells = [[c, *(str(r[i]) for r in rows)] for i, c in enumerate(columns)]
+        moving = [columns.index(c) for c in movable if c in columns]
+        for k, idx in enumerate(split_columns(cells, self.out.width, keys, moving)):
+            self._rich_table([cells[i] for i in idx], title if k == 0 else None,
+                             [justify[i] if justify else "left" for i in idx], header, keys)
+        if caption:
+            self.line(caption)
+
+    def _rich_table(self, cells, title, justify, header: bool, keys: int) -> None:
+        """One rich table of ``cells`` (columns, header first) at the console's width, prose wrapped by
+        :func:`wrap`, names and values whole; a table wider than the console is printed whole, not cropped."""
         t = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left", pad_edge=False,
                   title_style="bold", show_header=header)
-        cells = [[c, *(str(r[i]) for r in rows)] for i, c in enumerate(columns)]
-        widths = column_widths(cells, self.out.width - 3 * len(columns))  # 3: padding and rule between columns
-        for c, w in zip(columns, widths, strict=True):
-            t.add_column(c, justify=justify[len(t.columns)] if justify else "left", width=w, overflow="fold")
+        widths = column_widths(cells, self.out.width - GAP * len(cells), keys)
+        for column, w, j in zip(cells, widths, justify, strict=True):
+            t.add_column(column[0], justify=j, width=w, no_wrap=True, overflow="ignore")
         t.add_column("", width=0)  # rich 15 wraps the last column one character too wide and crops it
-        for r in rows:
-            t.add_row(*[Text(str(x)) for x in r], "")
-        width = self.out.width  # a table wider than the console is printed whole, not cropped
-        self.out.width = max(width, sum(widths) + 3 * len(columns))
+        for r in range(1, len(cells[0])):
+            t.add_row(*[Text("\n".join(wrap(c[r], w))) for c, w in zip(cells, widths, strict=True)], "")
+        width = self.out.width
+        self.out.width = max(width, sum(widths) + GAP * len(cells))
         try:
             with self.out.capture() as captured:
                 self.out.print(t)
         finally:
             self.out.width = width
         self.out.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
-        if caption:
-            self.line(caption)
 
     def line(self, text: str = "", style: str | None = None) -> None:
         """A line of text for people (stdout; not in csv mode), wrapped at the console's width with its indent
@@ -205,15 +172,18 @@ class Output:
             return
 
         indent = " " * (len(text) - len(text.lstrip(" ")))
-        lines = textwrap.wrap(text, width=self.out.width, initial_indent="", subsequent_indent=indent + "  ",
-                              break_long_words=False, break_on_hyphens=False) or [""]
-        for line in lines:
+        for line in wrap(text, self.out.width, indent + "  "):
             self.out.print(line, style=style, markup=False, soft_wrap=True)
 
     def json(self, data: dict) -> None:
         """Machine-readable output: one JSON document with ``schema_version`` first."""
+        sys.stdout.write(self.json_text(data))
+
+    @staticmethod
+    def json_text(data: dict) -> str:
+        """The JSON document of :meth:`json`, as text (for a file)."""
         doc = {"schema_version": SCHEMA_VERSION, "paper": PAPER_ID, **data}
-        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
     def latex(self, text: str) -> None:
         sys.stdout.write(text.rstrip("\n") + "\n")
@@ -270,39 +240,86 @@ STDOUT = "-"
 """An output path of ``-`` means standard output."""
 
 
-def output_path(raw: str | None, suffixes: Sequence[str], what: str = "output") -> Path | str | None:
-    """Check an output path before any work is done: ``-`` is stdout (for text formats), the suffix must be one
-    of ``suffixes``, the parent directory must exist and be writable, and an existing directory is refused.
-    Returns the path (or ``-``, or None when no output was asked for).
+def output_path(raw: str | None, suffixes: Sequence[str], what: str = "output", *,
+                stdout: bool = True) -> Path | str | None:
+    """Check an output path before any work is done: ``-`` is stdout (where ``stdout`` allows it), the suffix
+    must be one of ``suffixes``, an existing directory is refused, and the file must be writable, which is
+    checked by doing it (a probe file in its directory, an existing file opened for appending: a permission
+    test alone passes for root on /proc or a read-only mount). Returns the path (or ``-``, or None when no
+    output was asked for).
 
     >>> output_path("-", (".tex",)), output_path(None, (".tex",))
     ('-', None)
     """
-    if raw is None or raw == STDOUT:
+    if raw is None or (raw == STDOUT and stdout):
         return raw
     path = Path(raw)
     if suffixes and path.suffix.lower() not in suffixes:
-        raise DitratesError(f"{what} {path}: the suffix must be one of {', '.join(suffixes)} (or - for stdout)")
+        raise DitratesError(f"{what} {path}: the suffix must be one of {', '.join(suffixes)}"
+                            + (" (or - for stdout)" if stdout else ""))
     if path.is_dir():
         raise DitratesError(f"{what} {path} is a directory; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise DitratesError(f"cannot write {path}: {parent} is a file, not a directory")
     if not parent.is_dir():
         raise DitratesError(f"cannot write {path}: the directory {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise DitratesError(f"cannot write {path}: permission denied")
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".ditrates-probe-"):
+            pass
+        if path.exists():
+            with open(path, "ab"):
+                pass
+    except OSError as e:
+        raise DitratesError(f"cannot write {path}: not writable ({e.strerror or e})") from None
     return path
 
 
+def output_dir(path: Path, what: str) -> None:
+    """Check that ``path`` is (or can be made) a writable directory, by doing it: it is created and a probe file
+    written and removed."""
+    if path.exists() and not path.is_dir():
+        raise DitratesError(f"{what} {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".ditrates-probe-"):
+            pass
+    except OSError as e:
+        raise DitratesError(f"{what} {path} is not writable: {e.strerror or e}") from None
+
+
+@contextlib.contextmanager
+def writing(path: Path | str) -> Iterator[Path]:
+    """Write ``path`` through a temporary file beside it (same suffix), renamed over it at the end: a write that
+    fails midway (a full disk) leaves ``path`` as it was and is one line, exit code 1.
+
+    >>> import tempfile as t; target = Path(t.mkdtemp()) / "x.txt"
+    >>> with writing(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.part{path.suffix}")
+    existed = path.exists()
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as e:
+        kept = f"{path} is unchanged" if existed else "nothing was written"
+        raise RunError(f"cannot write {path}: {e.strerror or e}; {kept}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_output(path: Path | str, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` (``-``: stdout); a failure is one line and exit code 2."""
+    """Write ``data`` to ``path`` (``-``: stdout) through :func:`writing`, and say so on stderr."""
     if path == STDOUT:
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
         else:
             sys.stdout.write(data if data.endswith("\n") else data + "\n")
         return
-    try:
-        Path(path).write_bytes(data) if isinstance(data, bytes) else Path(path).write_text(data)
-    except OSError as e:
-        raise DitratesError(f"cannot write {path}: {e.strerror}") from None
+    with writing(path) as tmp:
+        tmp.write_bytes(data) if isinstance(data, bytes) else tmp.write_text(data)
     sys.stderr.write(f"wrote {path}\n")

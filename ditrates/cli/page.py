@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ditrates.cli.app import app
-from ditrates.errors import DitratesError
+from ditrates.cli.output import output_dir
+from ditrates.errors import DitratesError, RunError
 from ditrates.page.build import write
 
 
@@ -26,15 +27,14 @@ def page(
 
     Example: ditrates page -o docs/page
     """
-    if output.exists() and not output.is_dir():
-        raise DitratesError(f"cannot write {output}: it is a file, not a directory")
     if not output.parent.is_dir():
         raise DitratesError(f"cannot write {output}: no directory {output.parent}")
-
+    output_dir(output, "-o")  # checked by doing it, before any work
     try:
         written = write(output)
     except OSError as e:
-        raise DitratesError(f"cannot write {output}: {e.strerror}") from None
+        raise RunError(f"cannot write {output}: {e.strerror or e}; the files written before it are kept (run "
+                       "again to complete the page)") from None
     size = sum(p.stat().st_size for p in written)
     typer.echo(f"wrote {len(written)} files ({size / 1024:.0f} KiB) to {output}; open {output / 'index.html'}",
                err=True)

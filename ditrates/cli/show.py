@@ -6,12 +6,26 @@ from typing import Annotated
 
 import typer
 
+from ditrates import xi
 from ditrates.citations import bibliography
-from ditrates.cli.app import CsvOpt, JsonOpt, LatexOpt, app, complete_result, output_mode
+from ditrates.cli.app import (
+    STAT_KEYS,
+    CsvOpt,
+    JsonOpt,
+    LatexOpt,
+    OutsideRangeOpt,
+    app,
+    complete_result,
+    output_mode,
+    with_params,
+)
 from ditrates.cli.output import Output
+from ditrates.errors import DitratesError
+from ditrates.formatting import format_number
 from ditrates.latex import block
 from ditrates.printing import text
 from ditrates.registry import GROUPS, PRESETS, get
+from ditrates.report import sensitivity
 
 
 @app.command("list")
@@ -52,21 +66,29 @@ def list_(
 
 
 @app.command()
+@with_params(STAT_KEYS)
 def show(
+    params: dict,
     name: Annotated[str, typer.Argument(help="A result name (see 'ditrates list').",
                                         autocompletion=complete_result)],
+    outside_range: OutsideRangeOpt = False,
     json_: JsonOpt = False,
     latex_: LatexOpt = False,
 ) -> None:
-    """Show one result in full: statement, conditions, symbols, expression, order and notes.
+    """Show one result in full: statement, conditions, symbols, expression, order and notes. For a result built
+    on xi, numbers (e.g. --d0 16 --n 1e5) add the readings of xi side by side: premises, range and value.
 
-    Example: ditrates show score-estimation
+    Example: ditrates show xi --d0 16 --n 1e5
     """
 
     r = get(name)
     out = Output(output_mode(json_, latex_))
+    if params and not r.forms:
+        raise DitratesError(f"{r.name} is not built on xi: numbers add the readings of xi to 'show' only for "
+                            "results built on it; evaluate it with 'ditrates bound'")
+    readings = sensitivity(r.name, params, outside_range=outside_range) if params else ()
     if out.mode == "json":
-        out.json({"command": "show", "result": r.to_dict()})
+        out.json({"command": "show", "result": r.to_dict(), "readings": [x.to_dict() for x in readings]})
         return
     if out.mode == "latex":
         out.latex(block(r))
@@ -85,9 +107,10 @@ def show(
     if r.trivial is not None:
         rows.append(["vacuous above", f"{text(r.trivial.value)} ({r.trivial.reason})"])
     out.table(["", ""], rows, title="Formula", header=False)
-    if r.conditions:
-        out.table(["condition", "source"], [[c.text() + (f" ({c.reading} reading only)" if c.reading else ""), c.source]
-                                            for c in r.conditions], title="Conditions")
+    conds = r.conditions + (xi.RANGES if r.forms else ())
+    if conds:
+        out.table(["condition", "source", "support"],
+                  [[c.text() + xi.only(c), c.source, c.support.value] for c in conds], title="Conditions")
     out.table(["symbol", "meaning", "domain"],
               [[p.label, p.meaning, p.domain_text()] for p in r.symbols], title="Symbols (defaults: ditrates bound)")
     if r.parts:
@@ -97,6 +120,28 @@ def show(
         out.line("Notes:")
         for note in r.notes:
             out.line("  - " + note)
+    if readings:
+        _readings(out, readings)
+    elif r.forms:
+        out.line(f"Give numbers (e.g. ditrates show {r.name} --d0 16 --n 1e5) to set the readings of xi side by side.")
+
+
+def _readings(out: Output, readings) -> None:
+    """The sensitivity table: every reading of xi at the given numbers, and what each rests on."""
+    rows = []
+    for x in readings:
+        row = x.row
+        value = row.text if row.ok else f"FAILS: {row.condition.text() if row.condition is not None else row.message}"
+        if row.ok and row.outside:
+            value += " (OUTSIDE: " + "; ".join(c.text() for c in row.outside) + ")"
+        rows.append([x.reading.value, x.reading.title, f"eps <= {x.report.shown_edge}",
+                     format_number(x.report.resolved.values["eps"]), value])
+    out.table(["reading", "what it is", "range", "eps", "value"], rows,
+              title="Readings of xi at these numbers (not a choice: they rest on contradictory K)", primary=True)
+    for x in readings:
+        out.line(f"  {x.reading.value} rests on:")
+        for p in (*x.reading.spec.premises, *(c.premise for c in x.reading.spec.ranges)):
+            out.line(f"    - [{p.support.value}] {p.statement} ({p.where})")
 
 
 @app.command()

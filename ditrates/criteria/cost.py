@@ -32,6 +32,8 @@ import math
 
 import mpmath
 
+from ditrates.roots import first_true
+
 MAX_LOG2_L = 4096
 """The crossover search stops at L = 2^MAX_LOG2_L."""
 
@@ -62,17 +64,10 @@ def taylor_degree(beta: float, ln_rel_err: float) -> int:
     """
     if beta <= 0:
         return 0
-    target = ln_rel_err
     lo = max(0, math.floor(beta))
-    if log_relative_error(beta, lo) <= target:  # for g < floor(beta) the bound exceeds e^2 > 1
+    if log_relative_error(beta, lo) <= ln_rel_err:  # for g < floor(beta) the bound exceeds e^2 > 1
         return lo
-    hi = max(1, 2 * lo)
-    while log_relative_error(beta, hi) > target:
-        lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if log_relative_error(beta, mid) <= target else (mid, hi)
-    return hi
+    return first_true(lambda g: log_relative_error(beta, g) <= ln_rel_err, lo)
 
 
 def log10_rank(d: int, degree: int) -> float:
@@ -180,13 +175,4 @@ def crossover_length(d: int, B: float, kappa: float = 1.0, delta_F: float | None
         if cost.log10_rank > EXACT_RANK_DIGITS or cost.log10_rank > MAX_LOG2_L * math.log10(2):
             return None
         return math.comb(d + cost.degree, d) + 1
-    lo = 1
-    for k in range(1, MAX_LOG2_L + 1):
-        if wins(2**k):
-            hi = 2**k
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (lo, mid) if wins(mid) else (mid, hi)
-            return hi
-        lo = 2**k
-    return None
+    return first_true(wins, 1, limit=2**MAX_LOG2_L)

@@ -17,6 +17,7 @@ threshold with the constants C_b, C_d (default 1) made explicit.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 
 import mpmath
@@ -53,6 +54,8 @@ HARDNESS_BAND = 4
 """Prop. 4.1 is stated for d = C log L: its verdict is given only where d / (C_d ln L) lies in
 [1/HARDNESS_BAND, HARDNESS_BAND], i.e. where d is within a factor 4 of C_d ln L; elsewhere the proposition does
 not speak to the instance."""
+VERDICT_PART = "d/log L"
+"""The part of a criterion that its verdict reads beside the ratio: d / (C_d ln L)."""
 
 PARTS = (
     Part("threshold", "C_b sqrt(ln L)", THRESHOLD, "Prop. 4.1", "the norm threshold B = C_b sqrt(log L)"),
@@ -75,7 +78,7 @@ NOTES = (
 def ratios(ev: Evaluation) -> tuple:
     """(B_eff / (C_b sqrt ln L), d / (C_d ln L)) of an evaluation of a Section 4 criterion (mpmath numbers:
     they may leave float64's range)."""
-    return mpmath.power(10, ev.log10_exact), mpmath.power(10, ev.part("d/log L"))
+    return mpmath.power(10, ev.log10_exact), mpmath.power(10, ev.part(VERDICT_PART))
 
 
 def _g(x) -> str:
@@ -88,42 +91,66 @@ def _constants(ev: Evaluation) -> str:
     return f"C_b = {_g(v.get('C_b', 1))}, C_d = {_g(v.get('C_d', 1))}"
 
 
-def efficient_verdict(task: str, source: str, ratio_name: str = "B_eff/(C_b sqrt ln L)"):
-    """A verdict function: is the instance on the almost-linear side of ``source`` for ``task``?
+@dataclasses.dataclass(frozen=True)
+class EfficientVerdict:
+    """A verdict: is the instance on the almost-linear side of ``source`` for ``task``?
 
     The criterion is asymptotic (o(sqrt(log L)), O(log L) as L -> infinity): the verdict places one instance on a
-    side of the threshold with the constants made explicit, and never states a running time for it.
+    side of the threshold with the constants made explicit, and never states a running time for it. :meth:`spec`
+    is what the page needs to write the same sentence.
     """
 
-    def verdict(ev: Evaluation) -> str:
+    task: str
+    source: str
+    ratio_name: str = "B_eff/(C_b sqrt ln L)"
+
+    def __call__(self, ev: Evaluation) -> str:
         r, rd = ratios(ev)
         fails = []
         if r >= 1:
-            fails.append(f"{ratio_name} = {_g(r)} >= 1")
+            fails.append(f"{self.ratio_name} = {_g(r)} >= 1")
         if rd > 1:
             fails.append(f"d/(C_d ln L) = {_g(rd)} > 1")
         if not fails:
-            return (f"efficient side of {source}: {ratio_name} = {_g(r)} < 1 and d/(C_d ln L) = {_g(rd)} <= 1 with "
-                    f"{_constants(ev)}; {source} gives {task} in L^(1+o(1)) time as L -> infinity, not a time for "
-                    "this instance")
-        return f"not on the efficient side of {source}: " + " and ".join(fails) + f" ({_constants(ev)})"
+            return (f"efficient side of {self.source}: {self.ratio_name} = {_g(r)} < 1 and d/(C_d ln L) = {_g(rd)} "
+                    f"<= 1 with {_constants(ev)}; {self.source} gives {self.task} in L^(1+o(1)) time as L -> "
+                    "infinity, not a time for this instance")
+        return f"not on the efficient side of {self.source}: " + " and ".join(fails) + f" ({_constants(ev)})"
 
-    return verdict
+    def spec(self) -> dict:
+        return {"kind": "efficient", "task": self.task, "source": self.source, "ratioName": self.ratio_name,
+                "part": VERDICT_PART}
 
 
-def hardness_verdict(ev: Evaluation) -> str:
+def efficient_verdict(task: str, source: str, ratio_name: str = "B_eff/(C_b sqrt ln L)") -> EfficientVerdict:
+    """The verdict of ``source`` (an almost-linear time for ``task`` below the threshold)."""
+    return EfficientVerdict(task, source, ratio_name)
+
+
+@dataclasses.dataclass(frozen=True)
+class HardnessVerdict:
     """Prop. 4.1's verdict, given only inside its hypothesis d = C log L (see :data:`HARDNESS_BAND`)."""
-    r, rd = ratios(ev)
-    if not 1 / HARDNESS_BAND <= rd <= HARDNESS_BAND:
-        return (f"outside Prop. 4.1's hypothesis: it is stated for d = C log L, and here d/(C_d ln L) = {_g(rd)} "
-                f"is far from a constant of order 1 (outside [1/{HARDNESS_BAND}, {HARDNESS_BAND}]); the proposition "
-                "does not speak to this instance")
-    if r >= 1:
-        return (f"hard side: B_eff/(C_b sqrt ln L) = {_g(r)} >= 1 with d/(C_d ln L) = {_g(rd)} ({_constants(ev)}); "
-                "Prop. 4.1: under SETH, for suitable constants, no O(L^(2-q)) algorithm reaches 1/poly(L) accuracy "
-                "as L -> infinity")
-    return (f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {_g(r)} < 1 ({_constants(ev)}); Prop. 4.1 does "
-            "not apply")
+
+    band: float = HARDNESS_BAND
+
+    def __call__(self, ev: Evaluation) -> str:
+        r, rd = ratios(ev)
+        if not 1 / self.band <= rd <= self.band:
+            return (f"outside Prop. 4.1's hypothesis: it is stated for d = C log L, and here d/(C_d ln L) = {_g(rd)} "
+                    f"is far from a constant of order 1 (outside [1/{self.band:g}, {self.band:g}]); the proposition "
+                    "does not speak to this instance")
+        if r >= 1:
+            return (f"hard side: B_eff/(C_b sqrt ln L) = {_g(r)} >= 1 with d/(C_d ln L) = {_g(rd)} ({_constants(ev)});"
+                    " Prop. 4.1: under SETH, for suitable constants, no O(L^(2-q)) algorithm reaches 1/poly(L) "
+                    "accuracy as L -> infinity")
+        return (f"below the hardness threshold: B_eff/(C_b sqrt ln L) = {_g(r)} < 1 ({_constants(ev)}); Prop. 4.1 "
+                "does not apply")
+
+    def spec(self) -> dict:
+        return {"kind": "hardness", "band": self.band, "part": VERDICT_PART}
+
+
+hardness_verdict = HardnessVerdict()
 
 
 def criterion(**fields) -> Result:

@@ -33,10 +33,12 @@ import io
 import json
 import math
 import pathlib
+import pickle
 
 import torch
 from torch import nn
 
+from ditrates.errors import DitratesError
 from ditrates.experiments.data import DataSpec, LatentMixture, sigma
 
 PROJECTIONS = ("oracle", "learned", "ambient")
@@ -271,8 +273,24 @@ def load_run(run_dir: pathlib.Path,
     :class:`~ditrates.experiments.data.LatentMixture` (``data.sample(n, generator)`` draws ``x = B h``).
     """
     run_dir = pathlib.Path(run_dir)
-    config = json.loads((run_dir / "config.json").read_text())
-    data = data_from_config(config, device)
-    model = build(config, data)
-    model.load_state_dict(torch.load(run_dir / "model.pt", map_location=device, weights_only=True))
+    config_file, model_file = run_dir / "config.json", run_dir / "model.pt"
+    try:
+        config = json.loads(config_file.read_text())
+        data = data_from_config(config, device)
+        model = build(config, data)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DitratesError(f"{config_file} is not the configuration of a run of 'ditrates experiment run' "
+                            f"({_why(e)})") from None
+    if model_file.is_file() and model_file.stat().st_size == 0:
+        raise DitratesError(f"{model_file} is empty (a run stopped while saving?): rerun the sweep to train it again")
+    try:
+        model.load_state_dict(torch.load(model_file, map_location=device, weights_only=True))
+    except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as e:
+        raise DitratesError(f"{model_file} cannot be read as the model of this run ({_why(e)}): rerun the sweep "
+                            "to train it again") from None
     return model.eval(), config, data
+
+
+def _why(e: Exception) -> str:
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {first[:160]}" if first else type(e).__name__

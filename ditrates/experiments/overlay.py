@@ -5,7 +5,9 @@ by the hash of every parameter, never pooled), each a mean over seeds with the r
 quantity goes beside a result only where the report compares them (:data:`report.QUANTITIES`, by network
 class), and never where it is fixed by construction. The bound curves take the runs' parameters
 (:func:`bounds.bound_values`) that most configurations share, so a configuration whose bound has other
-parameters (the ambient baseline's d0 = D) is left out, with a note saying so.
+parameters (the ambient baseline's d0 = D) is left out, with a note saying so. A value given on the command line
+that differs from the runs' is kept, with a warning (:func:`differing`); the x-range covers the runs
+(:func:`x_range`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from ditrates.curves import Measured
 from ditrates.errors import DitratesError
 from ditrates.experiments import bounds, report, store
 from ditrates.experiments.plan import SWEEPS
-from ditrates.formatting import format_number
+from ditrates.formatting import format_number, parse_number
 
-PLOTTED = ("d0", "d", "D", "T0", "T", "c0")
-"""The runs' parameters that the bound curves take (unless given on the command line)."""
+PLOTTED = ("d0", "d", "D", "n", "T0", "T", "c0")
+"""The runs' parameters that the bound curves take (unless given on the command line), the x-axis's excepted."""
+
 
 
 def overlay(directory: pathlib.Path, names: Sequence[str], vs: str) -> tuple[list[Measured], dict, list[str]]:
@@ -59,3 +62,28 @@ def overlay(directory: pathlib.Path, names: Sequence[str], vs: str) -> tuple[lis
                 series.append(Measured(name, f"{c.label}: {q.label}", [float(p.x) for p in pts],
                                        [p.mean(q.key) for p in pts], [p.se(q.key) or 0.0 for p in pts]))
     return series, params, notes
+
+
+def differing(given: dict, run_params: dict) -> list[str]:
+    """Warnings for the values given on the command line that differ from the runs' (the curves take the given ones).
+
+    >>> differing({"d0": "16", "n": "512"}, {"d0": 8, "n": 512, "d": 2})
+    ["--d0 16 differs from the runs' d0 = 8: the bound curves are drawn at d0 = 16, the measured points were not"]
+    """
+    out = []
+    for k, v in given.items():
+        if k in run_params and parse_number(str(v), name=k) != parse_number(str(run_params[k]), name=k):
+            out.append(f"--{k} {v} differs from the runs' {k} = {format_number(run_params[k])}: the bound curves are "
+                       f"drawn at {k} = {v}, the measured points were not")
+    return out
+
+
+def x_range(series: Sequence[Measured]) -> tuple[float, float]:
+    """The x-range of the measured points (the plot's margins keep the end points off the border; a wider range
+    could leave the bounds' domain, e.g. L = d0/d < 2).
+
+    >>> x_range([Measured("xi", "a", [16.0, 4096.0], [1.0, 1.0], [0.0, 0.0])])
+    (16.0, 4096.0)
+    """
+    xs = [x for m in series for x in m.x]
+    return min(xs), max(xs)

@@ -6,7 +6,8 @@ the latent TV lower bound and the exact log-density gap. Over ``D`` and ``d0``: 
 of each value (dotted, hollow squares) and its excess over it, the TV lower bound, and ``lambda_max`` off the
 support beside ``sigma(T0)`` (or the log-density gap).
 Measured means carry +-1 standard error bars (seed spread); memorising points are drawn hollow; the score error's
-panel has the untrained networks' error (``s = -x / sigma``) as a dotted black line.
+panel has the untrained networks' error (``s = -x / sigma``) as a dotted black line. Each panel's legend sits below
+it, never over a curve.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def plot(rep: Report, path: pathlib.Path) -> None:
     from matplotlib.ticker import NullLocator
 
     sweeps = [s for s in PANELS if any(c.sweep == s for c in rep.curves)]
-    fig, axes = plt.subplots(len(sweeps), 4, figsize=(17, 3.8 * len(sweeps)), squeeze=False)
+    fig, axes = plt.subplots(len(sweeps), 4, figsize=(17, 5.2 * len(sweeps)), squeeze=False, layout="constrained")
     for row, sweep in zip(axes, sweeps, strict=True):
         curves = [c for c in rep.curves if c.sweep == sweep and c.points]
         xs = sorted({p.x for c in curves for p in c.points})
@@ -63,10 +64,9 @@ def plot(rep: Report, path: pathlib.Path) -> None:
             ax.set_title(f"{sweep}-sweep: {title}", fontsize=9)
             ax.grid(True, which="both", lw=0.3, alpha=0.5)
             if ax.has_data():
-                ax.legend(fontsize=6, loc="best")
-    fig.tight_layout()
+                ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncols=2)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -118,5 +118,5 @@ def _fit(ax, f, kind: str, c) -> None:
     ax.plot(grid, shown, color=color, ls="-.", lw=0.8, label=f"fit: n^{f.exponent:.2f}" + (
         f" + {f.floor:.2g}" if kind == "error" else ""))
     if kind == "excess" and f.bound_excess is not None:
-        ax.plot(grid, amp * xs[0] ** f.exponent * (grid / xs[0]) ** f.bound_excess, color="grey", ls="--", lw=0.8,
+        ax.plot(grid, amp * xs[0] ** f.exponent * (grid / xs[0]) ** f.bound_excess, color=color, ls=":", lw=1.2,
                 label=f"bound's slope n^{f.bound_excess:.2f}")

@@ -28,7 +28,6 @@ import json
 import os
 import pathlib
 import shutil
-import tempfile
 from collections.abc import Iterator
 
 from ditrates.errors import DitratesError
@@ -70,31 +69,6 @@ def read_records(path: pathlib.Path) -> Records:
             continue
         (records.append(record) if isinstance(record, dict) else bad.append(i))
     return Records(records, bad)
-
-
-def check_writable_dir(path: pathlib.Path, what: str) -> None:
-    """Raise a one-line :class:`DitratesError` unless ``path`` is (or can be made) a writable directory.
-
-    Checked by doing it: the directory is created and a probe file written and removed (a permission test
-    alone would pass for root on a read-only mount)."""
-    if path.exists() and not path.is_dir():
-        raise DitratesError(f"{what} {path} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
-            pass
-    except OSError as e:
-        raise DitratesError(f"{what} {path} is not writable: {e.strerror or e}") from None
-
-
-def check_writable_file(path: pathlib.Path, what: str) -> None:
-    """Raise a one-line :class:`DitratesError` unless a file can be written at ``path`` (its directory is
-    created; an existing directory at ``path`` is refused)."""
-    if path.is_dir():
-        raise DitratesError(f"{what} {path} is a directory, not a file")
-    check_writable_dir(path.parent, f"{what}'s directory")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise DitratesError(f"{what} {path} is not writable")
 
 
 def _fsync_dir(path: pathlib.Path) -> None:

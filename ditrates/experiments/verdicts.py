@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ditrates import xi
 from ditrates.experiments.plan import swept
 from ditrates.formatting import format_number
 
@@ -44,21 +45,36 @@ def _comparison(f: Fit, q: Quantity, var: str, lo: float, hi: float, ref: float)
 
 
 def _untrained(f: Fit) -> str:
-    """Where a score-error bound falls to the untrained networks' error, in each reading of xi."""
+    """Where a score-error bound falls to the untrained networks' error: in the paper's reading of xi (Definition
+    3.4 as printed, the default) and, labelled as such, in the repair (not in the paper); ``eps = auto`` inside
+    each reading's ranges."""
     if not f.below_untrained:
         return ""
     level = f"the untrained networks' error ({f.untrained:.3g}: the error of s = -x / sigma, every network before " \
             "training)"
-    where = ", ".join(("never below 10^100000" if n is None else f"n = {format_number(n, digits=2)}")
-                      + f" in the {reading or 'one'} reading" for reading, n in f.below_untrained.items())
-    every = [n for n in f.below_untrained.values() if n is not None]
+
+    def below(n) -> str:
+        return "for every n below 10^100000" if n is None else f"for every n below {format_number(n, digits=2)}"
+
     if list(f.below_untrained) == [None]:  # a bound without readings of xi
-        return (f". The bound stays above {level} for every n below {format_number(every[0], digits=2)}" if every
-                else f". The bound never falls to {level} below n = 10^100000")
-    if not every:
-        return f". In no reading of xi does the bound fall to {level} ({where})"
-    return (f". In every reading of xi the bound stays above {level} for every n below "
-            f"{format_number(min(every), digits=2)} (it reaches it at {where})")
+        return f". The bound stays above {level} {below(f.below_untrained[None])}"
+    text = ""
+    for name, n in f.below_untrained.items():
+        r = xi.reading(name)
+        if not r.spec.is_repair:
+            text = f". In {r.title} (the paper's reading) the bound stays above {level} {below(n)}" + text
+        else:
+            text += f"; in {r.title.replace('(a repair)', '(a repair, not in the paper)')}, {below(n)}"
+    return text
+
+
+def _exponent(x: float) -> str:
+    """An exponent in 2 decimals, or in 3 significant digits where it is large.
+
+    >>> _exponent(-0.3333), _exponent(66032959431.54)
+    ('-0.33', '6.6e+10')
+    """
+    return f"{x:.2f}" if abs(x) < 1000 else format_number(x, digits=3)
 
 
 def verdict(f: Fit, q: Quantity, drift: bool = False) -> str:
@@ -86,7 +102,7 @@ def verdict(f: Fit, q: Quantity, drift: bool = False) -> str:
         local = None if f.bound_local is None else (0.0 if abs(f.bound_local) < 5e-3 else f.bound_local)
         text += f". The bound ({f.bound}{', vacuous here' if f.bound_vacuous else ''})"
         if local is not None:
-            text += (f" has local exponent {local:.2f} (d log bound / d log {var}, eps = auto re-chosen at each "
+            text += (f" has local exponent {_exponent(local)} (d log bound / d log {var}, eps = auto re-chosen at each "
                      f"{var}, hidden constants 1)")
         if var == "n" and f.bound_excess is not None and f.bound_excess != f.bound_local:
             text += f"; at fixed eps its part above its own floor decays like n^{f.bound_excess:.2f}"

@@ -14,13 +14,15 @@ uPlot with its MIT licence. No file is fetched at run time: the page works from 
 from __future__ import annotations
 
 import html
+import json
 from importlib import resources
 from pathlib import Path
 
+from ditrates import xi
 from ditrates._version import __version__
-from ditrates.page import mathml
+from ditrates.page import mathml, prose
 from ditrates.page.generate import INPUTS, data_js
-from ditrates.registry import GROUPS, get
+from ditrates.registry import GROUPS, PRESETS, get, names
 from ditrates.result import PAPER
 from ditrates.symbols import PARAMS
 
@@ -31,41 +33,74 @@ GROUP_TITLES = {"statistical": "Statistical rates (Section 3)", "derived": "Deri
                 "computational": "Computational criteria (Section 4)", "baselines": "Baselines"}
 EXAMPLE = {"d0": "16", "n": "1e5", "B": "0.5"}
 """The numbers the page opens with (the README's; B has no default, as in ``ditrates criteria``)."""
+CHART_KEY = ("Each result has one colour and line style in both charts (dashed: baselines); a curve that lies on "
+             "another is drawn in interleaved short dashes and its legend entry says so. Dotted: trivial values "
+             "(vacuous above). Shaded: evaluated past a range of the derivation (the box above ticked). Gaps: a "
+             "condition fails or a field the "
+             "result uses is invalid. ▲ along the top: beyond 10^(1.8e308), off scale. Dashed vertical line: the "
+             "current value.")
 
 
 def _e(s: str) -> str:
     return html.escape(s, quote=True)
 
 
+def _p(s: str) -> str:
+    """Prose with its plain-text mathematics set as text (:func:`ditrates.page.prose.html`)."""
+    return prose.html(s, names())
+
+
 def _formula(r) -> str:
     if r.forms:
-        rows = "".join(f'<div class="form"><span class="tag">xi {reading}</span> '
+        rows = "".join(f'<div class="form"><span class="tag">ξ {reading}</span> '
                        f"{mathml.mathml(r.displayed_expr(False, reading), display=True)}</div>"
                        for reading in r.forms)
     else:
         rows = f'<div class="form">{mathml.mathml(r.displayed_expr(False), display=True)}</div>'
-    hides = f" (Õ hides {_e(r.order.hides)})" if r.order.hides else ""
+    hides = f" (Õ hides {_p(r.order.hides)})" if r.order.hides else ""
     return f'{rows}<p class="order">order: {mathml.order(r.order)}{hides}</p>'
 
 
 def _conditions(r) -> str:
-    if not r.conditions:
+    conds = r.conditions + (xi.RANGES if r.forms else ())
+    if not conds:
         return ""
-    items = "".join(f"<li>{_e(c.label) if c.label else mathml.mathml(c.relation)} "
-                    f'<span class="src">({_e(c.source)}{"; xi " + c.reading + " only" if c.reading else ""})'
-                    "</span></li>" for c in r.conditions)
+    items = "".join(f"<li>{mathml.mathml(c.relation)} "
+                    f'<span class="src">({_p(c.label) + "; " if c.label else ""}{_p(c.source)}; '
+                    f'{_e(c.support.value)}{_p(xi.only(c))})</span></li>' for c in conds)
     return f'<p class="sub">Conditions</p><ul class="conds">{items}</ul>'
+
+
+def _readings_table() -> str:
+    """The readings of xi side by side (filled by script at the inputs' numbers): what each rests on."""
+    rows = "".join(
+        f'<tr id="reading-{r.value}"><td><code>{r.value}</code><br>{_e(spec.title)}<ul class="prem">'
+        + "".join(f"<li>{_p(p.statement)} <span class=\"src\">({_p(p.where)}; {_e(p.support.value)})</span></li>"
+                  for p in spec.premises)
+        + '</ul></td><td class="num"></td><td class="num"></td><td class="note"></td></tr>'
+        for r, spec in xi.READINGS.items())
+    return ('<table id="readings"><caption>Readings of ξ at these numbers (ditrates show xi)</caption><thead><tr>'
+            "<th>reading and premises</th><th>range</th><th>ε</th><th>ξ</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _result_section(name: str) -> str:
     r = get(name)
-    notes = "".join(f"<li>{_e(n)}</li>" for n in r.notes)
-    trivial = (f'<p class="sub">Vacuous above {mathml.mathml(r.trivial.value)}: {_e(r.trivial.reason)}</p>'
+    notes = "".join(f"<li>{_p(n)}</li>" for n in r.notes)
+    trivial = (f'<p class="sub">Vacuous above {mathml.mathml(r.trivial.value)}: {_p(r.trivial.reason)}</p>'
                if r.trivial is not None else "")
     return (f'<section class="result" id="r-{name}"><h3><code>{name}</code> <span class="src">{_e(r.source)}, '
-            f"{_e(r.kind)}</span></h3><p>{_e(r.summary)}.</p>{_formula(r)}{_conditions(r)}{trivial}"
-            f'<details><summary>statement and notes</summary><p>{_e(r.statement)}</p><ul>{notes}</ul>'
+            f"{_e(r.kind)}</span></h3><p>{_p(r.summary)}.</p>{_formula(r)}{_conditions(r)}{trivial}"
+            f'<details><summary>statement and notes</summary><p>{_p(r.statement)}</p><ul>{notes}</ul>'
             f"<p class=\"src\">{_e(r.reference)}</p></details></section>")
+
+
+def _presets() -> str:
+    """The preset selector: each option carries the values it sets (d0, d, L, D) as JSON."""
+    options = "".join(f"<option value=\"{_e(json.dumps({k: str(v) for k, v in p.values().items()}))}\">{_e(name)} "
+                      f"(d = {p.d}, L = {p.L})</option>" for name, p in PRESETS.items())
+    return (f'<label class="reading">preset <select id="preset"><option value="">none</option>{options}</select>'
+            "</label>")
 
 
 def _input(key: str) -> str:
@@ -86,6 +121,7 @@ def index_html() -> str:
                    for g in GROUPS.values() for n in g)
     sections = "".join(f"<h2>{GROUP_TITLES[g]}</h2>" + "".join(_result_section(n) for n in ns)
                        for g, ns in GROUPS.items())
+    options = "".join(f'<option{" selected" if r is xi.DEFAULT else ""}>{r.value}</option>' for r in xi.Reading)
     scripts = "".join(f'<script src="{s}"></script>' for s in ("uPlot.iife.min.js", "logspace.js",
                                                                  "ditrates-data.js", "resolve.js", "app.js"))
     return f"""<!DOCTYPE html>
@@ -99,17 +135,18 @@ sympy expressions as the <code>ditrates</code> command line; hidden constants ar
 factors are left out. Empty inputs take the CLI's defaults.</p></header>
 <main><div class="top"><form id="inputs" autocomplete="off"><table class="inputs"><caption>Parameters</caption>
 <tbody>{main}</tbody></table>
-<label class="reading">reading of xi (Def. 3.4) <select id="xi-reading"><option>auto</option><option>printed</option>
-<option>proof</option></select></label><span class="why" id="why-xi_reading"></span>
+{_presets()}
+<label class="reading">reading of ξ (Def. 3.4) <select id="xi-reading">{options}</select></label>
+<label class="reading"><input type="checkbox" id="outside-range"> evaluate past the ranges of the derivation
+(rows marked OUTSIDE)</label>
 <details><summary>hidden constants (default 1)</summary><table class="inputs"><tbody>{hidden}</tbody></table></details>
 </form>
 <div class="out"><p id="error" role="alert" hidden></p><table id="rows"><caption>Bounds</caption><thead><tr>
 <th>result</th><th>source</th><th>bound</th><th>log10</th><th>xi</th><th>note</th></tr></thead><tbody>{rows}</tbody>
-</table></div></div>
+</table>{_readings_table()}</div></div>
 <div class="charts"><figure><div id="chart-n"></div><figcaption>Against n (other inputs as above; T = ln n and
-eps = auto follow n). Dashed: baselines. Shaded: the printed reading of xi in force. Gaps: a condition fails.
-</figcaption></figure><figure><div id="chart-L"></div><figcaption>Against L, with d held and d0 = d L: the double
-exponential in L.</figcaption></figure></div>
+ε = auto follow n).</figcaption></figure><figure><div id="chart-L"></div><figcaption>Against L from 2 to 512, with d
+held and d<sub>0</sub> = d L: the double exponential in L.</figcaption></figure></div><p class="key">{CHART_KEY}</p>
 {sections}</main>
 <footer>ditrates {__version__}. Charts: uPlot (MIT, <a href="LICENSE-uPlot.txt">licence</a>).</footer>
 {scripts}</body></html>

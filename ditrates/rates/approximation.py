@@ -16,6 +16,7 @@ from ditrates.conditions import Condition, rel
 from ditrates.rates.estimation import DIMENSIONS
 from ditrates.result import Order, Part, Result
 from ditrates.symbols import S, sigma
+from ditrates.xi import CONSTRUCTION_RANGE
 
 score_approximation = Result(
     name="score-approximation",
@@ -41,6 +42,9 @@ score_approximation = Result(
         "The norm is not squared here (unlike Thm 3.2). sigma(t) = 1 - e^(-t) is a variance, so the bound "
         "grows like eps sqrt(d0) / t as t -> 0.",
         "The theorem needs only eps > 0; ditrates takes eps in (0, 1), the range of Thm 3.2.",
+        "Above the construction range (delta = C_delta eps^(2/d) > 1/2, where Lemma E.4 does not apply) the bound "
+        "still holds: the network built at delta = 1/2 is more accurate than eps asks (inferred). Its size is then "
+        "that of delta = 1/2, not O(eps^(-2L)): see network-size.",
     ),
 )
 
@@ -82,9 +86,14 @@ network_size = Result(
     ),
     expr=S.C_K * _EPS ** (-2 * S.L),
     order=Order(_EPS ** (-2 * S.L), unit="blocks"),
-    conditions=DIMENSIONS,
+    conditions=(*DIMENSIONS, CONSTRUCTION_RANGE),
     parts=_PARTS,
     notes=(
+        "K = O(eps^(-2L)) is the construction's count (Lemma E.6: O(delta^(-dL)) blocks, delta = C_delta eps^(2/d)) "
+        "only inside the construction range delta <= 1/2 (Lemma E.4 assumes delta^-1 >= 2): there K >= "
+        "C_K (2 C_delta)^(d0), i.e. at least 2^(d0) blocks with the constants 1. Above it the construction still "
+        "needs that many, so ditrates never prints fewer: the row fails outside the range (--outside-range "
+        "evaluates it anyway, marked).",
         "Weight norms: the theorem states (1/eps)^O(1), but the construction gives C_OV = O(eps^(-2L)) "
         "(F.7-F.8), i.e. (1/eps)^O(L), and Thm 3.2's proof lists C_OV = O(eps^(-4L)) (F.17). All three are "
         "listed as parts.",

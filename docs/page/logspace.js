@@ -118,22 +118,22 @@ const Fmt = (() => {
     if (exponent === 0) return s + digits;
     return s + digits + (exponent > 0 ? "e+" : "e") + exponent;
   }
-  // Python's f"{x:.4g}" for an integral float below 1e16.
-  function g4(x) {
+  // Python's f"{x:.{digits}g}" for an integral float below 1e16.
+  function g4(x, digits = 4) {
     const e = Math.floor(Math.log10(Math.abs(x)));
-    if (e < -4 || e >= 4) {
-      const [m, ex] = x.toExponential(3).split("e");
+    if (e < -4 || e >= digits) {
+      const [m, ex] = x.toExponential(digits - 1).split("e");
       const mm = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
       const n = parseInt(ex, 10);
       return `${mm}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
     }
-    return String(parseFloat(x.toPrecision(4)));
+    return String(parseFloat(x.toPrecision(digits)));
   }
   // format_number: a value {s, l (ln|x|), x (a double, or Infinity), int (a Python int)}.
   function number(v, digits = 4) {
     const lg = v.l / Math.LN10;
     if (v.int && Math.abs(v.x) < 1e7) return String(v.x);
-    if (v.int && Math.abs(v.x) < 1e16) return g4(v.x);
+    if (v.int && Math.abs(v.x) < 1e16) return g4(v.x, digits);
     if (!v.int && Number.isInteger(v.x) && Math.abs(v.x) < 1e7) return String(v.x);
     const shown = nstr(v.s, lg, digits, -4, 7, true, v.x);
     if ((shown === "1" || shown === "1.0") && v.s > 0 && v.x < 1) {  // a number in (0, 1) never prints as 1
@@ -151,7 +151,16 @@ const Fmt = (() => {
     if (shown.endsWith(".0")) shown = shown.slice(0, -2);
     return `10^(${shown})`;
   }
-  return { nstr, number, log10, g4 };
+  // format_edge: the end of a range rounded inward to 4 significant digits (down for an upper end), a double.
+  function edge(v, upper = true, digits = 4) {
+    const scale = Math.pow(10, digits - 1 - Math.floor(Math.log10(Math.abs(v.x))));
+    const scaled = v.x * scale;
+    let whole = upper ? Math.floor(scaled) : Math.ceil(scaled);
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.abs(scaled)) whole = Math.round(scaled);
+    const x = whole / scale;
+    return number({ s: Math.sign(x), l: Math.log(Math.abs(x)), x, int: false }, digits);
+  }
+  return { nstr, number, log10, g4, edge };
 })();
 
 // ---- numbers in: ditrates.formatting.parse_number (Python's Decimal syntax), exact for integers -------

@@ -1,4 +1,4 @@
-// ditrates page: the CLI's defaults and evaluation (ditrates.defaults.resolve, ditrates.xi.choose,
+// ditrates page: the CLI's defaults and evaluation (ditrates.defaults.resolve, ditrates.minimiser.minimise,
 // ditrates.report.evaluate) on the generated RESULTS. Formulas come from ditrates-data.js; this file is glue,
 // and its sentences are the Python ones (the browser test compares them).
 "use strict";
@@ -10,62 +10,53 @@ const fmt = (v) => Fmt.number(v);
 const fromPair = (p, int = false) => ({ s: p[0], l: p[1], x: int ? Math.round(LS.val(p)) : LS.val(p), int });
 const envOf = (values) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, [v.s, v.l]]));
 
-// ---- xi: eps = auto (ditrates.xi) ----------------------------------------------------------------------
-const edgeCache = new Map();
-function yEdge(L) { // xi._y_edge: the root of the printed range's defining inequality, moved inside
-  if (!edgeCache.has(L)) {
-    const v = { L: LS.num(L) };
-    const y = findRoot((u) => LS.val(RESULTS.xi.edge(u, v)), 0, K.iterations, "above");
-    edgeCache.set(L, y * (1 + K.edgeMargin));
-  }
-  return edgeCache.get(L);
+// ---- xi: the readings and eps = auto (ditrates.xi) -------------------------------------------------------
+const RANGES = RESULTS.ranges;
+function yEdge(c, v) { // xi._At.edge: the root of the range's h(y), moved inside
+  const h = (y) => LS.val(c.h(y, v));
+  return (h(0) >= 0 ? 0 : findRoot(h, 0, K.iterations, "above")) * (1 + K.edgeMargin);
 }
-const epsMax = (L) => valueOfLn(-yEdge(L));
 
-function minimise(reading, v, L) { // xi.minimise (scalars)
-  const X = RESULTS.xi[reading];
+function yLow(reading, v) { // xi._y_lo: the smallest y in every range of the reading, and the range that sets it
+  let y = 0, binding = null;
+  for (const i of RESULTS.readings[reading].ranges) {
+    const e = yEdge(RANGES[i], v);
+    if (e > y) { y = e; binding = RANGES[i]; }
+  }
+  return [y, binding];
+}
+
+function minimise(reading, v) { // minimiser.minimise (scalars)
+  const X = RESULTS.readings[reading];
   const g = (y) => LS.val(X.g(y, v));
-  const lo = reading === "printed" ? yEdge(L) : 0;
-  let y, where;
+  const [lo, binding] = yLow(reading, v);
+  let y, where, bind = null;
   if (g(lo) < 0) { y = findRoot(g, lo, K.iterations); where = "interior"; }
-  else if (reading === "printed") { y = lo; where = "edge"; }
+  else if (binding) { y = lo; where = "edge"; bind = binding; }
   else {
-    const target = Math.log1p(K.slack) + X.lnxi(0, v)[1];
-    y = findRoot((u) => X.lnxi(u, v)[1] - target, 0, K.iterations); where = "limit";
+    const target = Math.log1p(K.slack) + X.lnxi(lo, v)[1];
+    y = findRoot((u) => X.lnxi(u, v)[1] - target, lo, K.iterations); where = "limit";
   }
-  return { eps: valueOfLn(-y), reading, where, lnxi: X.lnxi(y, v)[1], other: null };
+  return { eps: valueOfLn(-y), reading, where, binding: bind };
 }
 
-function choose(requested, v, L) { // xi.choose
-  if (requested !== "auto") return minimise(requested, v, L);
-  const printed = minimise("printed", v, L), proof = minimise("proof", v, L);
-  const [best, other] = printed.lnxi <= proof.lnxi ? [printed, proof] : [proof, printed];
-  return { ...best, other };
+function shownEdge(conds, vals) { // ranges.shown_edge with formatting.format_edge: never outside the ranges
+  const v = envOf(vals);
+  const y = Math.max(...conds.map((c) => yEdge(c, v)));
+  const x = Math.exp(-y), nearest = Fmt.number(valueOf(x));
+  const inside = (e) => conds.every((c) => c.test({ ...v, eps: LS.num(e) }));
+  if (!nearest.includes(" ") && inside(Number(nearest))) return nearest;
+  return Fmt.edge(valueOf(x));
 }
 
-function describeEps(c, L) { // EpsChoice.describe
-  const form = c.reading === "printed" ? "Def. 3.4 as printed" : "the proof's form of xi (App. F.2)";
-  const e = fmt(c.eps);
-  if (c.where === "interior") return `auto = ${e} (minimises xi, ${form})`;
-  if (c.where === "edge") return `auto = ${e}: the edge of the printed range eps <= ${e} at L = ${fmt(L)}; xi as printed `
-    + "would be smaller at larger eps, where the proof does not back it";
-  return `auto = ${e}: ${form} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within `
+function describeEps(c, vals) { // EpsChoice.describe: an edge printed inward
+  const title = RESULTS.readings[c.reading].title;
+  const e = c.where === "edge" ? shownEdge(RESULTS.readings[c.reading].ranges.map((i) => RANGES[i]), vals) : fmt(c.eps);
+  if (c.where === "interior") return `auto = ${e} (minimises xi, ${title}, inside its ranges)`;
+  if (c.where === "edge") return `auto = ${e}: the edge of the range ${c.binding.text} (${hintOf(c.binding, vals)}); `
+    + "xi would be smaller at larger eps, where the proof does not back it";
+  return `auto = ${e}: ${title} decreases all the way to eps = 1 (no minimiser in (0, 1)); eps puts xi within `
     + `${Math.round(K.slack * 100)}% of its infimum`;
-}
-
-function describeChoice(c) { // EpsChoice.describe_reading
-  if (!c.other) return "given";
-  const at = (x) => `${Fmt.log10(x.lnxi / Math.LN10)} at eps = ${fmt(x.eps)}`;
-  return `auto: the smaller minimum of xi (${at(c)}; ${c.other.reading}: ${at(c.other)})`;
-}
-
-function readingAt(eps, L, requested) { // xi.reading_at, xi.describe_reading_at
-  if (requested !== "auto") return [requested, null];
-  const inside = RESULTS.xiRange({ eps: [eps.s, eps.l], L: [L.s, L.l] });
-  const edge = `${fmt(epsMax(L.x))} (L = ${fmt(L)})`;
-  return inside
-    ? ["printed", `auto: eps = ${fmt(eps)} <= ${edge}, where App. F.2 backs Def. 3.4 as printed`]
-    : ["proof", `auto: eps = ${fmt(eps)} > ${edge}, beyond the range where App. F.2 backs Def. 3.4 as printed`];
 }
 
 // ---- parameters: defaults.resolve -------------------------------------------------------------------------
@@ -117,16 +108,11 @@ const COMPUTE = {
     return [valueOf(d, true), d === 4 ? "4 (patch p = 2, d = p^2)" : `${d} (smallest divisor > 1 of d0)`];
   },
   eps_auto: (ctx) => {
-    const { n, L, C_K } = ctx.values;
-    if (!(L.x >= 2)) throw new InputError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps");
-    if (L.x > 1e15) {
-      throw new InputError(`eps = auto at L = ${fmt(L)} lies within about 1/L of 1, below the working precision `
-        + "(L <= 1e15); give eps");
+    if (!(ctx.values.L.x >= 2)) {
+      throw new InputError("eps = auto minimises xi, which needs L >= 2 (Theorem 3.2: L > 1); give eps");
     }
-    const c = choose(ctx.xiReading, { n: [n.s, n.l], L: [L.s, L.l], C_K: [C_K.s, C_K.l] }, L.x);
-    ctx.reading = c.reading;
-    ctx.extra.xi_reading = describeChoice(c);
-    return [c.eps, describeEps(c, L)];
+    const c = minimise(ctx.reading, envOf(ctx.values));
+    return [c.eps, describeEps(c, ctx.values)];
   },
 };
 
@@ -149,7 +135,7 @@ function resolve(raw, needed, xiReading) { // defaults.resolve
     throw new InputError(`d0 = ${values.d0.x} differs from d L = ${values.d.x * values.L.x} (Definition 3.1)`);
   }
   const wanted = closure(needed, new Set(Object.keys(values)));
-  const ctx = { values, xiReading, reading: null, extra: {} };
+  const ctx = { values, reading: xiReading };
   for (let changed = true; changed;) {
     changed = false;
     for (const rule of RESULTS.rules) {
@@ -159,47 +145,66 @@ function resolve(raw, needed, xiReading) { // defaults.resolve
       }
     }
   }
-  Object.assign(reasons, ctx.extra);
-  let reading = ctx.reading;
-  if (wanted.has("eps") && "eps" in values && !("eps" in reasons) && "L" in values && values.L.x >= 2) {
-    const [r, why] = readingAt(values.eps, values.L, xiReading);
-    reading = r;
-    if (why) reasons.xi_reading = why;
-  }
   for (const k of Object.keys(P).filter((key) => needed.includes(key))) { // the order of PARAMS
     if (!(k in values)) throw new InputError(`${P[k].label} is needed (${P[k].meaning}; no default)`);
   }
-  return { values, reasons, reading };
+  return { values, reasons, reading: xiReading };
 }
 
 // ---- rows: report.evaluate ----------------------------------------------------------------------------------
 const HINTS = {
-  range: (vals) => `Definition 3.4 as printed holds for eps <= ${fmt(epsMax(vals.L.x))} at L = ${fmt(vals.L)}; `
-    + "the proof reading holds for every eps in (0, 1)",
-  tuned: (vals) => `the tuned eps = ${fmt(fromPair(RESULTS.xi.epsTuned(envOf(vals))))} lies above eps_max(L) = `
-    + `${fmt(epsMax(vals.L.x))} at L = ${fmt(vals.L)}`,
+  f2: (vals, c) => `App. F.2's step holds for eps <= ${shownEdge([c], vals)} at L = ${fmt(vals.L)}`,
+  construction: (vals, c) => "Theorem 3.1's construction needs delta = C_delta eps^(2/d) <= 1/2: eps <= "
+    + `${shownEdge([c], vals)} at d = ${fmt(vals.d)}, C_delta = ${fmt(vals.C_delta)}`,
 };
+function hintOf(c, vals) { // Condition.hint_at
+  if (!c.hint) return "";
+  if (c.hint.text !== undefined) return c.hint.text;
+  const base = HINTS[c.hint.template](vals, RANGES[c.hint.range]);
+  return c.hint.tuned ? `${base} (the tuned eps = ${fmt(fromPair(RESULTS.epsTuned(envOf(vals))))})` : base;
+}
 
-function evaluateRow(r, res) { // Result.try_evaluate_at
-  const reading = "printed" in r.forms ? res.reading : null;
-  const v = envOf(res.values);
-  for (const c of r.conditions) {
-    if (c.reading !== null && c.reading !== reading) continue;
+function shownAt(c, values) { // Condition.shown_at: digits enough that the printed values, typed back, still fail
+  let texts = [];
+  for (let digits = 4; digits <= 20; digits++) {
+    texts = c.keys.map((k) => Fmt.number(values[k], digits));
+    const typed = { ...values };
+    try {
+      c.keys.forEach((k, i) => { typed[k] = parseNumber(texts[i], false, k); });
+    } catch (e) {
+      if (e instanceof InputError) break; // a form that does not parse back: as precise as it gets
+      throw e;
+    }
+    if (!c.test(envOf(typed))) break;
+  }
+  return c.keys.map((k, i) => `${P[k].label} = ${texts[i]}`).join(", ");
+}
+
+function conditionsFor(r, reading) { // Result.conditions_for
+  return reading ? [...r.conditions, ...RESULTS.readings[reading].ranges.map((i) => RANGES[i])] : r.conditions;
+}
+
+function evaluateRow(r, res, outsideRange) { // Result.try_evaluate_at
+  const reading = Object.keys(r.forms).includes(K.defaultReading) ? res.reading : null;
+  const v = envOf(res.values), outside = [];
+  for (const c of conditionsFor(r, reading)) {
     if (c.test(v)) continue;
-    const shown = c.keys.map((k) => `${P[k].label} = ${fmt(res.values[k])}`).join(", ");
-    const hint = !c.hint ? "" : (c.hint.text !== undefined ? c.hint.text : HINTS[c.hint](res.values));
+    if (outsideRange && c.waivable) { outside.push(c); continue; }
+    const shown = shownAt(c, res.values);
+    const hint = hintOf(c, res.values);
     return { r, ok: false, reading, condition: c,
       message: `${r.name}: condition ${c.text} of ${c.source} fails at ${shown}` + (hint ? ` (${hint})` : "") };
   }
   const p = r.forms[reading || ""](v);
   const log10 = p[1] / Math.LN10;
   const trivial = r.trivial ? r.trivial(v)[1] : null;
-  return { r, ok: true, reading, log10, text: Fmt.log10(log10), vacuous: trivial === null ? null : p[1] > trivial };
+  return { r, ok: true, reading, log10, text: Fmt.log10(log10), outside,
+    vacuous: trivial === null ? null : p[1] > trivial };
 }
 
-function evaluateReport(names, raw, xiReading) { // report.evaluate: one resolution, a row per result
+function evaluateReport(names, raw, xiReading, outsideRange = false) { // report.evaluate: one resolution
   const rs = names.map((n) => RESULTS.byName[n]);
   const needed = [...new Set(rs.flatMap((r) => r.keys))].sort();
   const res = resolve(raw, needed, xiReading);
-  return { res, rows: rs.map((r) => evaluateRow(r, res)) };
+  return { res, rows: rs.map((r) => evaluateRow(r, res, outsideRange)) };
 }
