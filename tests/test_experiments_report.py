@@ -295,3 +295,13 @@ def test_the_report_figure_keeps_every_legend_off_the_panels(sweep, tmp_path, mo
     records = store.read_records(Path(__file__).resolve().parents[1] / "docs" / "runs" / sweep / store.RESULTS_FILE)
     plots.plot(report.build(records.records), tmp_path / "f.png")
     assert seen == [4]
+
+
+def test_the_bounds_floor_is_its_limit_in_n_at_fixed_eps():
+    """Thm 3.2's bound at fixed eps tends to eps^2 / (T0 T) (Definition 3.4's last term over T0 T); its covering
+    term, 10^193 at the sweep's n, must not be mistaken for it (at n = 1e300 it is still 10^94)."""
+    from ditrates.experiments import bounds
+
+    p = {**plan.plan("n")[0].params, "n": 1024}
+    eps = float(bounds.evaluate_bound("score-estimation", p, 0.27).resolved.values["eps"])
+    assert bounds.bound_floor("score-estimation", p, 0.27) == pytest.approx(eps**2 / (p["T0"] * p["T"]), rel=1e-9)

@@ -23,8 +23,9 @@ import math
 import ditrates
 from ditrates.errors import DitratesError
 
-FAR_N = "1e300"
-"""The ``n`` standing for infinity in :func:`bound_floor`."""
+FAR_N = "1e100000"
+"""The ``n`` standing for infinity in :func:`bound_floor` (the library works in log space: Theorem 3.2's covering
+term, up to 10^19730 at the sweeps' parameters, is still 10^94 at ``n = 1e300``)."""
 
 
 def bound_values(params: dict, c0: float, n=None) -> dict:

@@ -308,7 +308,7 @@ def fit_x(curve: Curve, q: Quantity, excess: bool) -> Fit | None:
     mid = used[len(used) // 2]
     fit = Fit(curve.sweep, curve.label, curve.model, q.key, kind, None, None, None, None, len(seeds),
               [p.x for p in used], [p.x for p in curve.points if p.memorising], False, None, name, local, None, None,
-              _bound_level(name, mid, q)[0])
+              *_bound_level(name, mid, q))
     x = np.array([p.x for p in used], dtype=float)
     means = M.mean(0) if len(seeds) else None
     if means is None or (means <= 0).any():
