@@ -305,3 +305,14 @@ def test_the_bounds_floor_is_its_limit_in_n_at_fixed_eps():
     p = {**plan.plan("n")[0].params, "n": 1024}
     eps = float(bounds.evaluate_bound("score-estimation", p, 0.27).resolved.values["eps"])
     assert bounds.bound_floor("score-estimation", p, 0.27) == pytest.approx(eps**2 / (p["T0"] * p["T"]), rel=1e-9)
+
+
+def test_a_bound_is_never_compared_along_a_setting_that_is_not_a_parameter_of_its_theorem():
+    """The step cap and the width are settings of training and of the network: the bounds have no exponent in them
+    (a "local exponent 0" there would read as a comparison); D is a parameter, of which Chen et al.'s bound is free."""
+    from ditrates.experiments import bounds
+
+    p = {**plan.plan("n")[0].params, "n": 512}
+    assert bounds.local_exponent("score-estimation", "max_steps", p, 0.27) is None
+    assert bounds.local_exponent("score-estimation", "width", p, 0.27) is None
+    assert bounds.local_exponent("chen2023-score-estimation", "D", {**p, "network": "mlp"}, 0.27) == 0.0

@@ -97,8 +97,9 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
         first = rows[0]
         var = swept(c.sweep)
         p = first.params
+        cap = "the swept step cap" if var == "max_steps" else f"at most {p['max_steps']} steps"
         title = (f"{c.sweep}-sweep, {c.label}: DSM {first.estimator()}; early stopping on {p['val_fraction']:.0%} "
-                 f"held out, at most {p['max_steps']} steps")
+                 f"held out, {cap}")
         lead = (lambda r: [_value(r)]) if var == "n" else (lambda r: [str(r.x), str(r.n)])
         heads = ["n"] if var == "n" else [var, "n"]
         o.table([*heads, "seeds", "steps", "train/held-out", "score error", "bound", "excess over n = inf",

@@ -28,6 +28,11 @@ FAR_N = "1e100000"
 term, up to 10^19730 at the sweeps' parameters, is still 10^94 at ``n = 1e300``)."""
 
 
+THEORY = ("d0", "d", "n", "T0", "T", "D", "c0")
+"""The runs' parameters that are parameters of the theorems (:func:`bound_values`); the others (the step cap, the
+width, the optimiser) are not, and a bound is never compared along them."""
+
+
 def bound_values(params: dict, c0: float, n=None) -> dict:
     """The library's parameters for a run (``n`` overrides the run's own)."""
     ambient = params["projection"] == "ambient"
@@ -56,7 +61,10 @@ def evaluate_bound(name: str, params: dict, c0: float, explicit: bool = False, *
 
 def local_exponent(name: str, key: str, params: dict, c0: float) -> float | None:
     """The bound's ``d log bound / d log key`` at the run's parameters; 0 for a bound free of ``key`` (for the
-    ambient baseline in a ``D`` sweep, ``d0 = D`` moves: the exponent in ``d0``)."""
+    ambient baseline in a ``D`` sweep, ``d0 = D`` moves: the exponent in ``d0``); None where ``key`` is not a
+    parameter of the theorems at all (the step cap, the width: nothing to compare)."""
+    if key not in THEORY:
+        return None  # a setting of training or of the network (the step cap, the width): no theorem's parameter
     if params["projection"] == "ambient" and key == "D":
         key = "d0"
     if key not in ditrates.get(name).keys:

@@ -255,8 +255,8 @@ def fit_n(curve: Curve, q: Quantity, without: tuple = ()) -> Fit | None:
     if floor is None or floor.mean(q.key) is None or not used:
         return None
     seeds, M = _matrix([*used, floor], q.key)
-    name = q.bounds.get(curve.points[0].params["network"])
     mid = used[len(used) // 2]
+    name = q.bounds.get(mid.params["network"]) if mid.bound(q) is not None else None  # None: it does not apply
     kind = "A n^b + c (c: n = inf)" + (f", without n = {', '.join(map(str, without))}" if without else "")
     fit = Fit(curve.sweep, curve.label, curve.model, q.key, kind, None, None, None, None,
               len(seeds), [p.n for p in used], left, False, None, name,
@@ -301,11 +301,11 @@ def fit_x(curve: Curve, q: Quantity, excess: bool) -> Fit | None:
     seeds, M = _matrix(used + ([f for _, f in pairs] if excess else []), q.key)
     if excess:
         M = M[:, : len(used)] - M[:, len(used):]
-    name = q.bounds.get(used[0].params["network"])
-    key = SWEEPS[curve.sweep].key
-    local = bounds.local_exponent(name, key, used[len(used) // 2].params, used[0].c0) if name else None
-    kind = f"A {key}^b ({'excess over n = inf' if excess else 'error'})"
     mid = used[len(used) // 2]
+    name = q.bounds.get(mid.params["network"]) if mid.bound(q) is not None else None  # None: it does not apply
+    key = SWEEPS[curve.sweep].key
+    local = bounds.local_exponent(name, key, mid.params, mid.c0) if name else None
+    kind = f"A {key}^b ({'excess over n = inf' if excess else 'error'})"
     fit = Fit(curve.sweep, curve.label, curve.model, q.key, kind, None, None, None, None, len(seeds),
               [p.x for p in used], [p.x for p in curve.points if p.memorising], False, None, name, local, None, None,
               *_bound_level(name, mid, q))

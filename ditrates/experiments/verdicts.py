@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ditrates import xi
+from ditrates.experiments.bounds import THEORY
 from ditrates.experiments.plan import swept
 from ditrates.formatting import format_number
 
@@ -98,7 +99,9 @@ def verdict(f: Fit, q: Quantity, drift: bool = False) -> str:
         return text + (". W_B starts at the training points' principal subspace, exact for these data: this is how "
                        "far training moves it, not an estimation error, and it is not compared with a bound.")
     ref = f.bound_excess if var == "n" else f.bound_local
-    if f.bound and ref is not None:
+    if f.bound and var not in THEORY:
+        text += f". {var} is not a parameter of the bound ({f.bound}): nothing is compared with it"
+    elif f.bound and ref is not None:
         local = None if f.bound_local is None else (0.0 if abs(f.bound_local) < 5e-3 else f.bound_local)
         text += f". The bound ({f.bound}{', vacuous here' if f.bound_vacuous else ''})"
         if local is not None:
