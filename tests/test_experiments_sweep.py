@@ -263,7 +263,7 @@ def test_a_run_with_a_broken_file_is_bad_input_not_an_interrupt(tmp_path):
     st = store.Store(tmp_path)
     with st.lock():
         sweep.run_sweep([spec], st, local())
-    run = tmp_path / store.RUNS_DIR / spec.key
+    run = tmp_path / store.RUNS_DIR / spec.train_key
     model, config = run / "model.pt", run / "config.json"
     for damage, message in ((lambda: model.write_bytes(b""), "model.pt is empty"),
                             (lambda: model.write_bytes(b"not a torch file"), "model.pt cannot be read"),
