@@ -38,7 +38,8 @@ def test_a_sweep_on_a_local_ray_equals_the_local_executors(tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         assert a[key] == b[key], key
-    assert sorted(p.name for p in (tmp_path / "ray" / store.RUNS_DIR).iterdir()) == sorted(a)
+    assert sorted(p.name for p in (tmp_path / "ray" / store.RUNS_DIR).iterdir()) == sorted(
+        r["train_key"] for r in a.values())  # run directories hold trained networks, named by their training keys
     again = run(tmp_path / "ray", "--executor", "ray")
     assert (again["runs"], again["skipped"]) == ([], 4)
 

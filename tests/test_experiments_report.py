@@ -199,6 +199,75 @@ def test_the_report_command_imports_no_torch(tmp_path):
     assert doc["fits"][0]["quantity"] == "score_error" and doc["fits"][0]["interval"] is not None
 
 
+# ----------------------------------------------------------------------------------------------------
+# What was compared, said in words; standard errors of runs that share a seed
+# ----------------------------------------------------------------------------------------------------
+def test_the_excess_over_the_floor_pairs_the_runs_of_a_seed():
+    """Runs of one seed share their initialisation and evaluation draws: a seed effect common to a point and its
+    floor cancels in the excess. Catches the difference of two independent means (its error here is 0.7)."""
+    from ditrates.cli.experiment_tables import _excess
+
+    recs = [record(n=n, seed=s, values={"score_error": s + (1.5 + 0.01 * (s % 2) if n == 64 else 1.0)})
+            for n in (64, plan.INFINITE) for s in range(5)]
+    point, floor = sorted(report.points(recs), key=lambda p: p.n == plan.INFINITE)
+    assert _excess(point, floor, "score_error") == "0.504 ± 0.0024"  # unpaired: 0.504 ± 1
+
+
+def test_the_score_error_is_also_fitted_without_its_smallest_n():
+    rep = report.build(synthetic())
+    kinds = [f.kind for f in rep.fits if f.quantity == "score_error"]
+    assert kinds == ["A n^b + c (c: n = inf)", "A n^b + c (c: n = inf), without n = 16"]
+    assert [f for f in rep.fits if f.quantity == "score_error"][1].used == [64, 256, 1024, 4096]
+
+
+def test_verdicts_say_what_was_compared_and_what_it_can_mean():
+    """A lower bound decaying faster than the bound says nothing about the quantity's rate (not "consistent with
+    the bound's rate"); no bound is set beside a lower bound where its hypothesis fails (Thm 3.2's TV bound needs
+    Lemma F.7's c0 > 1 and L_h < 1 as printed); the subspace error of a W_B started at the principal subspace is a
+    drift, not compared; and the score-error bound is placed against the untrained networks' error in the paper's
+    reading of xi (Definition 3.4 as printed), with the n that ditrates.solve finds there, and in the repair,
+    labelled as one."""
+    import ditrates
+    from ditrates.formatting import format_number
+
+    recs = []
+    for model in ("dit-learned", "mlp-learned"):
+        for n in (*NS, plan.INFINITE):
+            for s in range(5):
+                noise = float(np.exp(0.05 * np.random.default_rng(10 * s + len(str(n))).standard_normal()))
+                v = law(n) * noise
+                recs.append(record(model, n=n, seed=s, values={
+                    "score_error": v, "tv_lower": v / 10, "subspace_error": v / 100, "score_error_untrained": 76.8,
+                    "train_excess": 10 * v}))
+    fits = {(f.model, f.quantity): f for f in report.build(recs).fits if "without" not in f.kind}
+    tv = fits["mlp-learned", "tv_lower"].verdict
+    assert "chen2023-tv" in tv and "says nothing about the quantity's own rate" in tv and "consistent" not in tv
+    assert "The bound" not in fits["dit-learned", "tv_lower"].verdict
+    assert "not compared with a bound" in fits["dit-learned", "subspace_error"].verdict
+    score = fits["dit-learned", "score_error"]
+    p = recs[0]["params"]
+    values = dict(d0=p["d0"], d=p["d"], T0=p["T0"], T=p["T"], D=p["D"])
+    printed = ditrates.solve("score-estimation", "n", 76.8, xi_reading="printed", **values).value
+    assert score.below_untrained["printed"] == printed
+    assert ("In Def. 3.4 as printed (the paper's reading) the bound stays above the untrained networks' error (76.8"
+            in score.verdict and f"for every n below {format_number(printed, digits=2)};" in score.verdict)
+    assert "(a repair, not in the paper), for every n below" in score.verdict
+
+
+def test_records_of_two_versions_of_the_measuring_code_are_never_pooled():
+    old = synthetic(seeds=2, measure_version=1)
+    rep = report.build(old + synthetic(seeds=2))
+    assert len(rep.curves) == 2 and any("2 versions of the measuring code" in n for n in rep.notes)
+
+
+def test_records_of_an_older_measuring_code_say_so_in_every_label_and_a_note():
+    rep = report.build(synthetic(seeds=2, measure_version=1))
+    assert all("measuring code v1" in c.label for c in rep.curves)
+    assert any("measured by version 1 of the measuring code" in n for n in rep.notes)
+    current = report.build(synthetic(seeds=2))
+    assert not current.notes and not any("measuring code" in c.label for c in current.curves)
+
+
 @pytest.mark.parametrize("sweep", ["n", "D"])
 def test_the_report_figure_keeps_every_legend_off_the_panels(sweep, tmp_path, monkeypatch):
     """The committed figures (docs/img/n-sweep.png, D-sweep.png) had legends over the curves: each panel's legend
@@ -226,3 +295,24 @@ def test_the_report_figure_keeps_every_legend_off_the_panels(sweep, tmp_path, mo
     records = store.read_records(Path(__file__).resolve().parents[1] / "docs" / "runs" / sweep / store.RESULTS_FILE)
     plots.plot(report.build(records.records), tmp_path / "f.png")
     assert seen == [4]
+
+
+def test_the_bounds_floor_is_its_limit_in_n_at_fixed_eps():
+    """Thm 3.2's bound at fixed eps tends to eps^2 / (T0 T) (Definition 3.4's last term over T0 T); its covering
+    term, 10^193 at the sweep's n, must not be mistaken for it (at n = 1e300 it is still 10^94)."""
+    from ditrates.experiments import bounds
+
+    p = {**plan.plan("n")[0].params, "n": 1024}
+    eps = float(bounds.evaluate_bound("score-estimation", p, 0.27).resolved.values["eps"])
+    assert bounds.bound_floor("score-estimation", p, 0.27) == pytest.approx(eps**2 / (p["T0"] * p["T"]), rel=1e-9)
+
+
+def test_a_bound_is_never_compared_along_a_setting_that_is_not_a_parameter_of_its_theorem():
+    """The step cap and the width are settings of training and of the network: the bounds have no exponent in them
+    (a "local exponent 0" there would read as a comparison); D is a parameter, of which Chen et al.'s bound is free."""
+    from ditrates.experiments import bounds
+
+    p = {**plan.plan("n")[0].params, "n": 512}
+    assert bounds.local_exponent("score-estimation", "max_steps", p, 0.27) is None
+    assert bounds.local_exponent("score-estimation", "width", p, 0.27) is None
+    assert bounds.local_exponent("chen2023-score-estimation", "D", {**p, "network": "mlp"}, 0.27) == 0.0

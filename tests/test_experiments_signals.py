@@ -100,7 +100,7 @@ def test_one_signal_stops_the_runs_in_flight_and_saves_the_rest(tmp_path, sig, g
     count, match = finish(proc, children, tmp_path)
     assert before <= count <= before + 2 and not match[4]
     assert not list((tmp_path / store.RUNS_DIR).glob(f"{store.PARTIAL}*"))
-    assert {p.name for p in (tmp_path / store.RUNS_DIR).iterdir()} == {r["key"] for r in saved(tmp_path)}
+    assert {p.name for p in (tmp_path / store.RUNS_DIR).iterdir()} == {r["train_key"] for r in saved(tmp_path)}
 
 
 def test_a_second_signal_stops_everything_at_once(tmp_path):

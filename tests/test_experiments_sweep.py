@@ -1,6 +1,7 @@
 """Sweeps: plans and keys, the store (atomic records, run directories, the lock), resumption, failed runs, and
 the `ditrates experiment` commands' input and output checks."""
 
+import io
 import json
 import math
 import os
@@ -182,6 +183,47 @@ def test_a_sweep_resumes_where_it_stopped_and_records_are_complete(tmp_path):
     assert {"steps", "best_step", "stopped_early", "history", "train_size", "val_size"} <= set(r["train"])
 
 
+def test_a_change_of_the_measuring_code_re_measures_the_saved_networks_without_training(tmp_path, monkeypatch):
+    """Records measured by other code are not resumed: a new version of the measuring code is a new key (and a
+    new point, never pooled with the old one), and the runs are measured again from the saved networks, with the
+    measurements a full run gives (catches a key without the measuring code's version, and a re-measurement that
+    draws other numbers than a fresh run)."""
+    specs = tiny_specs(values=(16,))
+    st = store.Store(tmp_path)
+    with st.lock():
+        sweep.run_sweep(specs, st, local())
+    monkeypatch.setattr(plan.distances, "VERSION", plan.distances.VERSION + 1)
+    newer = tiny_specs(values=(16,))
+    assert {s.key for s in newer}.isdisjoint(s.key for s in specs)
+    assert {s.point for s in newer}.isdisjoint(s.point for s in specs)
+    assert [s.train_key for s in newer] == [s.train_key for s in specs]
+    with st.lock():
+        out = sweep.run_sweep(newer, st, local())
+    assert len(out.new) == len(newer) and not any(r["retrained"] for r in out.new)
+    fresh, _ = runner.run_one(newer[0])
+    again = next(r for r in out.new if r["key"] == newer[0].key)
+    old = next(r for r in records(tmp_path) if r["key"] == specs[0].key)
+    assert again["measurements"] == fresh["measurements"] and again["train"] == json.loads(json.dumps(fresh["train"]))
+    assert again["timings"]["train_s"] == old["timings"]["train_s"] and again["run_dir"] == old["run_dir"]
+
+
+TRAINED = {1: {"val_loss": 62.0, "final_loss": 92.5, "best_step": 30, "steps": 30, "weights": 678.0}}
+"""A tiny run's training outcome at :data:`plan.TRAIN_VERSION`, to 3 digits (``weights``: the sum of squares of
+the trained state dict)."""
+
+
+def test_the_training_code_is_pinned_to_its_version():
+    """A change of what training returns must come with a new plan.TRAIN_VERSION (and a new entry here): the
+    version is in every run's key and training key, so that a saved network trained by other code is never
+    re-measured as if it were current. Catches any change of the data, the networks, the loss, the optimiser or
+    early stopping without a version bump."""
+    record, files = runner.run_one(tiny_specs(values=(16,))[0])
+    state = torch.load(io.BytesIO(files["model.pt"]), weights_only=True)
+    got = {k: float(f"{record['train'][k]:.3g}") for k in ("val_loss", "final_loss", "best_step", "steps")}
+    got["weights"] = float(f"{float(sum((v.double() ** 2).sum() for v in state.values())):.3g}")
+    assert got == TRAINED[plan.TRAIN_VERSION], "training changed: bump plan.TRAIN_VERSION and pin the new outcome"
+
+
 def test_runs_are_deterministic_in_any_process():
     spec = tiny_specs(values=(16,))[0]
     (a, _), (b, _) = runner.run_one(spec), runner.run_one(spec)
@@ -206,7 +248,8 @@ def test_load_run_contract(tmp_path):
     st = store.Store(tmp_path)
     with st.lock():
         sweep.run_sweep([spec], st, local())
-    model, config, data = load_run(tmp_path / store.RUNS_DIR / spec.key)
+    assert records(tmp_path)[0]["run_dir"] == f"{store.RUNS_DIR}/{spec.train_key}"
+    model, config, data = load_run(tmp_path / store.RUNS_DIR / spec.train_key)
     assert {"T0", "T", "D", "d0", "d", "L", "key", "seed"} <= set(config) and config["L"] == 4
     x = data.sample(5, torch.Generator().manual_seed(0))
     out = model(x.float(), torch.full((5,), 0.5))
@@ -220,7 +263,7 @@ def test_a_run_with_a_broken_file_is_bad_input_not_an_interrupt(tmp_path):
     st = store.Store(tmp_path)
     with st.lock():
         sweep.run_sweep([spec], st, local())
-    run = tmp_path / store.RUNS_DIR / spec.key
+    run = tmp_path / store.RUNS_DIR / spec.train_key
     model, config = run / "model.pt", run / "config.json"
     for damage, message in ((lambda: model.write_bytes(b""), "model.pt is empty"),
                             (lambda: model.write_bytes(b"not a torch file"), "model.pt cannot be read"),
@@ -253,6 +296,7 @@ runner_ = CliRunner()
     (["--sweep", "n", "--device", "tpu"], "--device must be"),
     (["--sweep", "n", "--executor", "slurm"], "unknown executor 'slurm'"),
     (["--sweep", "n", "--jobs", "0"], "--jobs must be at least 1"),
+    (["--sweep", "n", "--threads", "0"], "--threads must be at least 1"),
     (["--sweep", "n", "--ray-address", "auto"], "--ray-address needs --executor ray"),
     (["--sweep", "n", "--profile", "huge"], "unknown profile 'huge'"),
     (["--sweep", "n", "--quick", "--profile", "tiny"], "--quick is --profile quick"),

@@ -71,7 +71,9 @@ def _device(device: str) -> str:
 def run(
     sweep: Annotated[str, typer.Option(
         "--sweep", help="What to sweep: n (sample size), D (ambient dimension, d0 fixed) or d0 (latent "
-        "dimension). Every configuration is also trained on infinite data (its floor).", metavar="n|D|d0")],
+        "dimension); optional: n-law2 (n on a second data law), steps (the step cap), width (the transformer's "
+        "width). Every configuration is also trained on infinite data (its floor).",
+        metavar="n|D|d0|n-law2|steps|width")],
     quick: Annotated[bool, typer.Option("--quick", help="Small models, fewer draws: --profile quick.")] = False,
     profile: Annotated[str | None, typer.Option("--profile", help="default (the documented sweeps), quick (a "
                                                 "smoke test, minutes) or tiny (seconds; numbers meaningless) "
@@ -95,6 +97,9 @@ def run(
     jobs: Annotated[int | None, typer.Option("--jobs", help="Runs at once [default: local, one per CPU core "
                                              "(1 on a GPU); ray, the cluster's CPUs].", metavar="NUM",
                                              show_default=False)] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="Torch threads per run [default: the CPU cores "
+                                                "over --jobs locally, 1 on Ray]; a run is bit-identical for a given "
+                                                "count on one CPU.", metavar="NUM", show_default=False)] = None,
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="Join this Ray cluster (e.g. "
                                                     "ray://head:10001 or auto) [default: start a local Ray].",
                                                     metavar="ADDRESS", show_default=False)] = None,
@@ -106,8 +111,8 @@ def run(
 
     A run is keyed by a hash of everything that changes its result: a rerun skips the saved runs (and retries
     failed ones). The first Ctrl-C (or SIGTERM) starts no new run, stops the runs in flight and exits 130; run
-    the same command to resume. A second one stops everything at once. On 2 CPU cores the default n-sweep
-    takes about 15 minutes, --quick about 2.
+    the same command to resume. A second one stops everything at once. On 2 idle CPU cores the default n-sweep
+    takes about 7.5 minutes, --quick about 2 (docs/experiments.md, Cost).
 
     Example: ditrates experiment run --sweep n --quick
     """
@@ -124,7 +129,7 @@ def run(
                       profile=profile)
     out = out if out is not None else default_out(sweep, specs[0].profile, weighting, times)
     dev = _device(device)
-    ex = sweeping.make_executor(executor, jobs, dev, ray_address)
+    ex = sweeping.make_executor(executor, jobs, dev, ray_address, threads)
     output_dir(out, "--out")
     st = store.Store(out)
     with st.lock():

@@ -7,10 +7,9 @@ import math
 import pathlib
 
 from ditrates.cli.output import Output
-from ditrates.formatting import json_safe
-
-SCORE = ("score_error", "score_error_orthogonal", "subspace_error")
-SAMPLES = ("tv_lower", "log_density_gap", "mmd", "frechet", "cluster_scale", "covariance_error")
+from ditrates.experiments import distances
+from ditrates.experiments.plan import swept
+from ditrates.formatting import format_number, json_safe
 
 
 def pm(mean, se) -> str:
@@ -29,11 +28,17 @@ def _cell(p, q: str) -> str:
 
 
 def _excess(p, floor, q: str) -> str:
-    """The point's mean minus its floor's, with the standard error of the difference of seed means."""
+    """The point's mean minus its floor's. Runs of one seed share their initialisation and evaluation draws, so
+    where both have the same seeds (two or more) the standard error is that of the per-seed differences
+    (paired); otherwise that of the difference of two independent means."""
     if floor is None or p.mean(q) is None or floor.mean(q) is None:
         return "-"
-    se = math.hypot(p.se(q) or 0.0, floor.se(q) or 0.0)
-    return pm(p.mean(q) - floor.mean(q), se)
+    mine, theirs = p.seed_values(q), floor.seed_values(q)
+    if set(mine) == set(theirs) and len(mine) >= 2:
+        diffs = [mine[s] - theirs[s] for s in mine]
+        mean = sum(diffs) / len(diffs)
+        return pm(mean, math.sqrt(sum((x - mean) ** 2 for x in diffs) / (len(diffs) - 1) / len(diffs)))
+    return pm(p.mean(q) - floor.mean(q), math.hypot(p.se(q) or 0.0, floor.se(q) or 0.0))
 
 
 def _bound(p, q) -> str:
@@ -63,14 +68,17 @@ def bound_convention(ev) -> str:
 
 
 def _memo(p) -> str:
+    """The ratio of the seed means, and how many seeds' own ratio is below 1."""
     r = p.memorisation_ratio
     if r is None:
         return "-"
-    return f"{r:.2f} MEMORISING" if p.memorising else f"{r:.2f}"
+    below = p.seeds_memorising
+    count = f" ({below} of {len(p.seed_values('train_excess'))} seeds below 1)" if below else ""
+    return f"{r:.2f} MEMORISING{count}" if p.memorising else f"{r:.2f}{count}"
 
 
 def _value(p) -> str:
-    return "inf" if p.n == "inf" else str(p.x if p.sweep != "n" else p.n)
+    return "inf" if p.n == "inf" else str(p.x)
 
 
 def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plot) -> None:
@@ -87,12 +95,13 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
         if not rows:
             continue
         first = rows[0]
-        var = "n" if c.sweep == "n" else f"{c.sweep}"
+        var = swept(c.sweep)
         p = first.params
+        cap = "the swept step cap" if var == "max_steps" else f"at most {p['max_steps']} steps"
         title = (f"{c.sweep}-sweep, {c.label}: DSM {first.estimator()}; early stopping on {p['val_fraction']:.0%} "
-                 f"held out, at most {p['max_steps']} steps")
-        lead = (lambda r: [_value(r)]) if c.sweep == "n" else (lambda r: [str(r.x), str(r.n)])
-        heads = ["n"] if c.sweep == "n" else [var, "n"]
+                 f"held out, {cap}")
+        lead = (lambda r: [_value(r)]) if var == "n" else (lambda r: [str(r.x), str(r.n)])
+        heads = ["n"] if var == "n" else [var, "n"]
         o.table([*heads, "seeds", "steps", "train/held-out", "score error", "bound", "excess over n = inf",
                  "off support", "subspace error", "bound (Cor 3.2.1 i)"],
                 [[*lead(r), len(r.seeds), _steps(r), _memo(r),
@@ -103,18 +112,18 @@ def render_report(o: Output, rep, directory: pathlib.Path, notes: list[str], plo
                 caption="train/held-out: training excess over held-out excess (below 1: memorising, left out of fits)"
                         + bound_convention(first.bound(BY_KEY["score_error"])),
                 justify=["right"] * (9 + len(heads)))
-        o.table([*heads, "TV lower bound", "TV bound", "log-density gap", "MMD^2", "Frechet", "cluster spread",
-                 "cov. error", "lambda_max off support", "sigma(T0)"],
-                [[*lead(r), _cell(r, "tv_lower"), _bound(r, BY_KEY["tv_lower"]),
-                  _cell(r, "log_density_gap"), _cell(r, "mmd"), _cell(r, "frechet"), _cell(r, "cluster_scale"),
-                  _cell(r, "covariance_error"), _cell(r, "orthogonal_variance") + (" (fixed)" if r.model in
-                                                                                  BY_KEY["orthogonal_variance"].fixed
-                                                                                  else ""),
+        heads_d = [c for e in distances.ESTIMATORS for c in [e.column, *(["bound"] if e.bounds else [])]]
+        o.table([*heads, *heads_d, "lambda_max off support", "sigma(T0)"],
+                [[*lead(r), *[c for e in distances.ESTIMATORS for c in [_cell(r, e.key),
+                                                              *([_bound(r, BY_KEY[e.key])] if e.bounds else [])]],
+                  _cell(r, "orthogonal_variance") + (" (fixed)" if r.model in BY_KEY["orthogonal_variance"].fixed
+                                                     else ""),
                   f"{-math.expm1(-r.params['T0']):.3g}"] for r in rows],
                 title=f"{c.sweep}-sweep, {c.label}: generated latent samples against the exact P^h_T0",
                 caption="estimators' levels on an exact sample (P = Q): " + ", ".join(
-                    f"{q} {pm(first.mean(q + '_floor'), first.se(q + '_floor'))}" for q in SAMPLES),
-                justify=["right"] * (9 + len(heads)))
+                    f"{e.key} {pm(first.mean(e.key + '_floor'), first.se(e.key + '_floor'))}"
+                    for e in distances.ESTIMATORS),
+                justify=["right"] * (len(heads_d) + 2 + len(heads)))
     if rep.fits:
         o.table(["curve", "quantity", "law", "exponent [95%]", "floor [95%]", "bound: local", "bound: above floor"],
                 [[f.curve, f.quantity, f.kind, _ci(f.exponent, f.interval), _ci(f.floor, f.floor_interval),
@@ -141,7 +150,9 @@ def _steps(p) -> str:
 
 
 def _num(x) -> str:
-    return "-" if x is None else f"{0.0 if abs(x) < 5e-4 else x:.3f}"  # no "-0.000"
+    if x is None:
+        return "-"
+    return f"{0.0 if abs(x) < 5e-4 else x:.3f}" if abs(x) < 1000 else format_number(x, digits=3)  # no "-0.000"
 
 
 def _ci(x, interval) -> str:

@@ -8,6 +8,8 @@ report regenerated after a change of the library shows the new bounds beside the
   ``d0 = D`` case of App. A, with ``c0 = lambda_min(E[x x^T]) = 0`` when ``d0 < D``).
 * :func:`evaluate_bound`: the bound, or None where it does not apply (a condition fails).
 * :func:`local_exponent`: ``d log bound / d log x`` for the swept ``x``, the library's defaults following ``x``.
+* :func:`below`: in each reading of xi, the smallest ``n`` at which the bound falls to a given level (the
+  untrained networks' error), the other parameters the run's.
 * :func:`excess_exponent` and :func:`bound_floor`: at the ``eps`` the library picks at the given ``n``, held
   fixed, the bound's limit as ``n -> infinity`` and the local exponent of what lies above it, the bound's
   counterpart of the measured excess over the infinite-data floor (for Theorem 3.2: ``eps^2 / (T0 T)`` and
@@ -21,8 +23,14 @@ import math
 import ditrates
 from ditrates.errors import DitratesError
 
-FAR_N = "1e300"
-"""The ``n`` standing for infinity in :func:`bound_floor`."""
+FAR_N = "1e100000"
+"""The ``n`` standing for infinity in :func:`bound_floor` (the library works in log space: Theorem 3.2's covering
+term, up to 10^19730 at the sweeps' parameters, is still 10^94 at ``n = 1e300``)."""
+
+
+THEORY = ("d0", "d", "n", "T0", "T", "D", "c0")
+"""The runs' parameters that are parameters of the theorems (:func:`bound_values`); the others (the step cap, the
+width, the optimiser) are not, and a bound is never compared along them."""
 
 
 def bound_values(params: dict, c0: float, n=None) -> dict:
@@ -53,7 +61,10 @@ def evaluate_bound(name: str, params: dict, c0: float, explicit: bool = False, *
 
 def local_exponent(name: str, key: str, params: dict, c0: float) -> float | None:
     """The bound's ``d log bound / d log key`` at the run's parameters; 0 for a bound free of ``key`` (for the
-    ambient baseline in a ``D`` sweep, ``d0 = D`` moves: the exponent in ``d0``)."""
+    ambient baseline in a ``D`` sweep, ``d0 = D`` moves: the exponent in ``d0``); None where ``key`` is not a
+    parameter of the theorems at all (the step cap, the width: nothing to compare)."""
+    if key not in THEORY:
+        return None  # a setting of training or of the network (the step cap, the width): no theorem's parameter
     if params["projection"] == "ambient" and key == "D":
         key = "d0"
     if key not in ditrates.get(name).keys:
@@ -96,3 +107,19 @@ def excess_exponent(name: str, params: dict, c0: float, step: float = 1.1) -> fl
     if a <= 0 or b <= 0:
         return None
     return (math.log(b) - math.log(a)) / (math.log(n_hi) - math.log(n_lo))
+
+
+def below(name: str, params: dict, c0: float, level: float) -> dict:
+    """Per reading of xi of ``name`` (``None`` for a result without), the smallest ``n`` at which the bound is at
+    most ``level`` with the run's other parameters (``eps = auto`` following ``n``), or None where it never is."""
+    result = ditrates.get(name)
+    values = {k: v for k, v in bound_values(params, c0).items() if k in result.keys and k != "n"}
+    out = {}
+    for reading in result.readings or (None,):
+        try:
+            sol = ditrates.solve(result, "n", level, **({} if reading is None else {"xi_reading": reading}), **values)
+        except DitratesError:
+            out[reading] = None
+            continue
+        out[reading] = sol.value
+    return out

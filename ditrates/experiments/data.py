@@ -137,6 +137,76 @@ class IsotropicMixture:
         return self.means[k] + math.sqrt(self.var) * noise
 
 
+class GaussianMixture:
+    """``sum_k exp(log_weights_k) N(means_k, covs_k)`` with full covariances: exact density, moments and draws
+    (float64). The plug-in family of :mod:`~ditrates.experiments.tv` and the generated laws of
+    :mod:`~ditrates.experiments.validation`.
+
+    >>> eye = torch.eye(2, dtype=DTYPE)[None]
+    >>> g = GaussianMixture(torch.zeros(1, dtype=DTYPE), torch.zeros(1, 2, dtype=DTYPE), 4 * eye)
+    >>> round(float(g.log_density(torch.zeros(1, 2, dtype=DTYPE))[0]), 6) == round(-math.log(8 * math.pi), 6)
+    True
+    """
+
+    def __init__(self, log_weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor):
+        self.log_weights, self.means = log_weights.to(DTYPE), means.to(DTYPE)
+        K, d = self.means.shape
+        self.covs = covs.to(DTYPE).expand(K, d, d)
+        eye = torch.eye(d, dtype=DTYPE)
+        scale = torch.diagonal(self.covs, dim1=1, dim2=2).mean(1)
+        if bool((self.covs == scale[:, None, None] * eye).all()):  # isotropic: distances to the means suffice
+            self._iso, self.chol = scale, scale.sqrt()[:, None, None] * eye
+            self._const = self.log_weights - d / 2 * torch.log(2 * math.pi * scale)
+            return
+        self._iso = None
+        chol, info = torch.linalg.cholesky_ex(self.covs)
+        if bool(info.any()):  # numerically singular: eigenvalues floored at 1e-12 of the largest
+            w, V = torch.linalg.eigh((self.covs + self.covs.transpose(1, 2)) / 2)
+            w = w.clamp(min=1e-12 * float(w.abs().max().clamp(min=1e-300)))
+            self.covs = (V * w[:, None, :]) @ V.transpose(1, 2)
+            chol = torch.linalg.cholesky(self.covs)
+        self.chol = chol
+        white = torch.linalg.solve_triangular(chol, eye.expand(K, d, d), upper=False)
+        self._whiten = white.transpose(1, 2).permute(1, 0, 2).reshape(d, K * d)  # z @ this: every L_k^-1 z
+        self._shift = torch.einsum("kd,ked->ke", self.means, white).reshape(K * d)
+        self._const = (self.log_weights - torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(1)
+                       - d / 2 * math.log(2 * math.pi))
+
+    @classmethod
+    def of(cls, law: IsotropicMixture) -> GaussianMixture:
+        """An :class:`IsotropicMixture` with its covariances written out."""
+        return cls(law.log_weights, law.means, law.var * torch.eye(law.dim, dtype=DTYPE)[None])
+
+    @property
+    def dim(self) -> int:
+        return self.means.shape[1]
+
+    def component_log_densities(self, z: torch.Tensor) -> torch.Tensor:
+        """``log pi_k N(z_i; m_k, S_k)`` (n x K)."""
+        z = z.to(DTYPE)
+        if self._iso is not None:  # isotropic components: distances to the means suffice
+            return self._const - torch.cdist(z, self.means) ** 2 / (2 * self._iso)
+        K, d = self.means.shape
+        w = (z @ self._whiten - self._shift).view(len(z), K, d)
+        return self._const - 0.5 * (w * w).sum(-1)
+
+    def log_density(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.logsumexp(self.component_log_densities(z), dim=1)
+
+    def mean(self) -> torch.Tensor:
+        return self.log_weights.exp() @ self.means
+
+    def covariance(self) -> torch.Tensor:
+        """``sum_k pi_k (S_k + m_k m_k^T) - m m^T``."""
+        w, centred = self.log_weights.exp(), self.means - self.mean()
+        return (w[:, None] * centred).T @ centred + (w[:, None, None] * self.covs).sum(0)
+
+    def sample(self, m: int, generator: torch.Generator) -> torch.Tensor:
+        k = torch.multinomial(self.log_weights.exp(), m, replacement=True, generator=generator)
+        noise = torch.randn(m, self.dim, generator=generator, dtype=DTYPE)
+        return self.means[k] + torch.einsum("nde,ne->nd", self.chol[k], noise)
+
+
 class LatentMixture:
     """The data law ``x = B h``, ``h ~ P_h`` (a Gaussian mixture), with its exact OU marginals and scores.
 

@@ -11,6 +11,8 @@ r"""Measured errors of a trained score network against exact ground truth, each 
 * :func:`memorisation`: the same design on the training points: Theorem 3.2's DSM loss there, and its excess
   over the training sample's own optimum (:func:`empirical_score`), to set beside the held-out excess (the
   score error): a network that fits its sample better than the law has memorised it.
+* :func:`untrained_error`: the same score error for the networks before training (their read-outs start at
+  zero, so ``s = -x / sigma(t)`` for every network): the level an error must stay below to mean anything.
 * :func:`subspace_error`: ``||W_B W_B^T - B B^T||_F^2`` (Corollary 3.2.1 (i)).
 * :func:`sample`: the backward process ``dy = [y/2 + s(y, T - t)] dt + dW`` from ``N(0, I_D)`` at time ``T``
   to ``T0``, discretised by Euler-Maruyama on a geometric time grid.
@@ -87,6 +89,19 @@ def _score_error(model: torch.nn.Module, data: LatentMixture, T0: float, T: floa
             "score_error_latent": _stratified(factor * on.sum(-1), strata),
             "score_error_orthogonal": _stratified(factor * ((diff**2).sum(-1) - on.sum(-1)).clamp(min=0), strata),
             "dsm_heldout": _stratified(factor * ((s - target) ** 2).sum(-1), strata)}
+
+
+class _Untrained(torch.nn.Module):
+    """``s(x, t) = -x / sigma(t)``: every network of class (2.5) at initialisation (``f = 0``)."""
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return -x / sigma(t)[:, None]
+
+
+def untrained_error(data: LatentMixture, T0: float, T: float, generator: torch.Generator, strata: int = 32,
+                    per_stratum: int = 128) -> Estimate:
+    """The time-averaged squared score error of ``s = -x / sigma(t)`` (the networks before training)."""
+    return _score_error(_Untrained(), data, T0, T, generator, strata, per_stratum)["score_error"]
 
 
 def empirical_score(x_train: torch.Tensor, xt: torch.Tensor, t: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
@@ -187,7 +202,8 @@ def measure(model: torch.nn.Module, data: LatentMixture, spec: MeasureSpec, gene
     """Every measurement of a trained network (None where it does not apply).
 
     The score errors and ``dsm_heldout`` (:func:`score_error`); ``dsm_train`` and ``train_excess`` when
-    ``x_train`` is given (:func:`memorisation`); ``subspace_error`` (learned ``W_B`` only); from ``samples``
+    ``x_train`` is given (:func:`memorisation`); ``score_error_untrained`` (:func:`untrained_error`);
+    ``subspace_error`` (learned ``W_B`` only); from ``samples``
     backward-process draws ``y``: ``orthogonal_variance`` (true ``B``), and the distances of
     :func:`~ditrates.experiments.distances.distances` between ``P^h_T0`` and the generated latent
     ``(W_B U)^T y`` (``B^T y`` for the ambient baseline), each with ``<name>_floor``, the same estimator
@@ -202,6 +218,7 @@ def measure(model: torch.nn.Module, data: LatentMixture, spec: MeasureSpec, gene
     out["subspace_error"] = Estimate(subspace_error(W, data.B), 0.0) if learned else None
     y = sample(model, data.D, spec.T0, spec.T, spec.samples, spec.sampler_steps, generator, data.device)
     out["orthogonal_variance"] = orthogonal_variance(y, data.B, generator)
+    out["score_error_untrained"] = untrained_error(data, spec.T0, spec.T, generator, spec.strata, spec.per_stratum)
     frame = data.B if W is None else W.detach().to(DTYPE) @ procrustes(W.detach(), data.B)
     law = data.marginal(spec.T0)
     out.update(distances(law, (y @ frame).cpu(), generator))

@@ -1,10 +1,15 @@
 r"""What a sweep runs: models, profiles, sweeps, and the run specifications with their keys (no torch).
 
-**Keys.** A run's parameters hold *every* field that changes its result (data law, model, loss, budget,
-measurement sizes, ``n``); with its seed they are hashed into the run's key, and without the seed into the
-key of its *point* (the runs that are averaged together). Sweep and profile names are labels, not inputs: the
-same configuration reached from two sweeps is the same run, and two profiles are never the same point.
-A *curve* is a point's key with ``n`` and the swept parameter left out: the points a fit runs through.
+**Keys.** A run's parameters hold *every* field that changes its result: data law, model, loss, budget, ``n``,
+the measurement sizes and every setting of the distance estimators, and the versions of the training and the
+measuring code (:data:`TRAIN_VERSION`, :data:`~ditrates.experiments.distances.VERSION`). With its seed they are
+hashed into the run's key, and without the seed into the key of its *point* (the runs that are averaged
+together), so records measured by other code are never resumed as if they were current, nor pooled. The
+training parameters alone (:data:`MEASUREMENT` left out) key the trained network (:attr:`RunSpec.train_key`, the
+run directory's name): a change of the measuring code re-measures the saved networks without retraining them.
+Sweep and profile names are labels, not inputs: the same configuration reached from two sweeps is the same
+run, and two profiles are never the same point. A *curve* is a point's key with ``n`` and the swept parameter
+left out: the points a fit runs through.
 
 **Floor control.** Every configuration is also trained on infinite data (``n = "inf"``: a fresh minibatch from
 the law at every step, :func:`~ditrates.experiments.train.train`), so that each finite-``n`` error can be set
@@ -25,7 +30,14 @@ import json
 from collections.abc import Sequence
 
 from ditrates.errors import DitratesError, UnknownName
+from ditrates.experiments import distances
 
+TRAIN_VERSION = 1
+"""The version of the training code (data, networks, loss, optimiser, early stopping): part of every run's key.
+Bump it whenever a trained network changes for the same parameters and seed; ``tests/test_experiments_sweep.py``
+pins a tiny run's trained weights to it."""
+MEASUREMENT = ("strata", "per_stratum", "samples", "sampler_steps", "measure_version", "estimators")
+"""The parameters that say how a trained network is measured (the rest say how it is trained)."""
 INFINITE = "inf"
 """The value of ``n`` for the infinite-data control."""
 
@@ -73,23 +85,42 @@ test of the whole method) and ``tiny`` (seconds; checks that everything runs, it
 
 @dataclasses.dataclass(frozen=True)
 class Sweep:
-    """A sweep: the parameter it moves, its values (default and quick), its models, and the claim it tests."""
+    """A sweep: the parameter it moves, its values (default and quick), its models, the claim it tests, and the
+    parameters it sets apart from :data:`BASE`."""
 
     key: str
     values: tuple
     quick_values: tuple
     models: tuple[str, ...]
     claim: str
+    base: dict = dataclasses.field(default_factory=dict)
 
 
 SWEEPS = {
     "n": Sweep("n", (16, 64, 256, 1024, 4096), (32, 128, 512, 2048), ("dit-learned", "mlp-learned"),
                "the excess error over the infinite-data floor decays in n (Thm 3.2: xi = n^(-1/3)(2^((1/eps)^(2L)) "
                "+ 1) + eps^2; Chen et al.: n^(-2/(d0+5)))"),
+    "n-law2": Sweep("n", (16, 64, 256, 1024, 4096), (32, 128, 512, 2048), ("dit-learned", "mlp-learned"),
+                    "the n-sweep's findings hold on a second data law (another seed, means closer together)",
+                    base={"data_seed": 1, "separation": 3.0}),
     "D": Sweep("D", (16, 32, 64), (16, 32, 64), ("dit-oracle", "dit-learned", "dit-ambient", "mlp-learned"),
                "d0, not D, governs the rate: the latent networks' errors should not grow with D"),
     "d0": Sweep("d0", (4, 8, 16), (4, 8, 16), ("dit-learned",), "the error grows with the latent dimension d0"),
+    "steps": Sweep("max_steps", (300, 600, 1200, 2400), (200, 400, 800, 1600), ("dit-learned", "mlp-learned"),
+                   "optimisation: does a longer budget lower the infinite-data floor?"),
+    "width": Sweep("width", (16, 32, 64, 128), (8, 16, 32, 64), ("dit-learned",),
+                   "approximation: does a wider transformer (same budget) lower the infinite-data floor?"),
 }
+"""The sweeps (``n-law2``, ``steps`` and ``width`` are optional: the documented ones beside ``n``, ``D``, ``d0``)."""
+
+
+def swept(sweep: str) -> str:
+    """The parameter a sweep moves (``n`` for a sweep that is not one of :data:`SWEEPS`).
+
+    >>> swept("n-law2"), swept("steps"), swept("custom")
+    ('n', 'max_steps', 'n')
+    """
+    return SWEEPS[sweep].key if sweep in SWEEPS else "n"
 
 
 def digest(obj) -> str:
@@ -119,18 +150,29 @@ class RunSpec:
         """The key of the runs averaged together: all parameters, no seed."""
         return digest(self.params)
 
+    def _name(self) -> str:
+        key = swept(self.sweep)
+        moved = f"-{key}{self.params[key]}" if key != "n" else ""
+        return f"{self.model}-n{self.params['n']}{moved}-s{self.seed}"
+
     @property
     def key(self) -> str:
-        """``<model>-n<n>-<sweep key><value>-s<seed>-<hash of (parameters, seed)>``."""
-        moved = f"-{SWEEPS[self.sweep].key}{self.params[SWEEPS[self.sweep].key]}" if self.sweep in SWEEPS \
-            and SWEEPS[self.sweep].key != "n" else ""
-        return f"{self.model}-n{self.params['n']}{moved}-s{self.seed}-{digest([self.params, self.seed])}"
+        """``<model>-n<n>[-<swept><value>]-s<seed>-<hash of (parameters, seed)>``."""
+        return f"{self._name()}-{digest([self.params, self.seed])}"
+
+    @property
+    def train_key(self) -> str:
+        """``<model>-n<n>[-<swept><value>]-s<seed>-t<hash of (training parameters, seed)>``: the trained network,
+        whatever measured it (the run directory's name)."""
+        train = {k: v for k, v in self.params.items() if k not in MEASUREMENT}
+        return f"{self._name()}-t{digest([train, self.seed])}"
 
     def config(self) -> dict:
-        """What ``config.json`` holds: the parameters, the seed, the labels, the key and the token count."""
-        p = self.params
+        """What ``config.json`` holds: the training parameters, the seed, the labels, the training key and the
+        token count (the trained network, whatever measured it)."""
+        p = {k: v for k, v in self.params.items() if k not in MEASUREMENT}
         width = p["D"] if p["projection"] == "ambient" else p["d0"]
-        return {**p, "seed": self.seed, "sweep": self.sweep, "profile": self.profile, "key": self.key,
+        return {**p, "seed": self.seed, "sweep": self.sweep, "profile": self.profile, "key": self.train_key,
                 "L": width // p["d"]}
 
 
@@ -145,7 +187,7 @@ FOLLOWS = {"d0": ("components",)}
 
 def curve_key(params: dict, sweep: str) -> str:
     """The key of a curve: the parameters without ``n``, the swept one and those that follow it."""
-    key = SWEEPS[sweep].key if sweep in SWEEPS else "n"
+    key = swept(sweep)
     drop = {"n", key, *FOLLOWS.get(key, ())}
     return digest({k: v for k, v in params.items() if k not in drop})
 
@@ -193,10 +235,11 @@ def plan(sweep: str, quick: bool = False, seeds: int | None = None, values: Sequ
         for value in moved:
             for model in s.models:
                 for n in ns:
-                    p = {**BASE, **({} if value is None else {s.key: value}), "n": n, **MODELS[model],
-                         "weighting": weighting, "times": times,
+                    p = {**BASE, **s.base, "n": n, **MODELS[model], "weighting": weighting, "times": times,
                          **{k: v for k, v in profile.items() if k not in ("sizes", "seeds")},
-                         **profile["sizes"][MODELS[model]["network"]]}
+                         **profile["sizes"][MODELS[model]["network"]], **({} if value is None else {s.key: value}),
+                         "train_version": TRAIN_VERSION, "measure_version": distances.VERSION,
+                         "estimators": dict(distances.SETTINGS)}
                     p["heads"] = p.get("heads")
                     p["components"] = default_components(p["d0"])
                     check(p)

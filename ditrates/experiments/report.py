@@ -25,9 +25,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ditrates.experiments import bounds
+from ditrates.experiments import bounds, distances
 from ditrates.experiments.fit import B_RANGE, fit_power_floor, seed_bootstrap, t_interval
-from ditrates.experiments.plan import BOUNDS, INFINITE, SWEEPS, curve_key, model_name
+from ditrates.experiments.plan import BOUNDS, INFINITE, SWEEPS, curve_key, model_name, swept
+from ditrates.experiments.verdicts import verdict
 from ditrates.powerlaw import fit_power
 
 RESAMPLES = 1000
@@ -41,15 +42,18 @@ UNIDENTIFIED_SHARE = 0.25
 @dataclasses.dataclass(frozen=True)
 class Quantity:
     """A measurement: its label, its bound for each network class, whether it is fitted, the models for which
-    it is fixed by construction (shown, never fitted or judged), and whether its estimator's floor is saved."""
+    it is fixed by construction (shown, never fitted or judged), whether its bound is evaluated with the O~
+    factors written out, whether it is a lower bound on what its bound bounds, and whether it starts at its
+    exact value when ``W_B`` starts at the training points' principal subspace (a drift, never judged)."""
 
     key: str
     label: str
     bounds: dict = dataclasses.field(default_factory=dict)
     fit: bool = False
     fixed: tuple[str, ...] = ()
-    estimator_floor: bool = False
     explicit: bool = False
+    lower: bool = False
+    drift: bool = False
 
 
 LATENT = ("dit-oracle", "dit-learned", "mlp-learned")
@@ -58,14 +62,9 @@ QUANTITIES = (
     Quantity("score_error_latent", "score error on the support", {}),
     Quantity("score_error_early", "score error for t in [T0, 10 T0]", {}),
     Quantity("score_error_orthogonal", "score error off the support", {}, fixed=("dit-oracle",)),
-    Quantity("subspace_error", "||W_B W_B^T - B B^T||_F^2", {"dit": "subspace-recovery"}, fit=True),
-    Quantity("tv_lower", "latent TV (a lower bound)", {"dit": "tv-recovery", "mlp": "chen2023-tv"}, fit=True,
-             estimator_floor=True),
-    Quantity("log_density_gap", "exact log-density gap (nats)", fit=True, estimator_floor=True),
-    Quantity("mmd", "MMD^2 (Gaussian kernel, h^2 = d0 v)", fit=True, estimator_floor=True),
-    Quantity("frechet", "Frechet distance of Gaussian fits", estimator_floor=True),
-    Quantity("cluster_scale", "cluster spread over the exact one", estimator_floor=True),
-    Quantity("covariance_error", "per-component covariance error", estimator_floor=True),
+    Quantity("score_error_untrained", "score error before training (s = -x / sigma)", {}),
+    Quantity("subspace_error", "||W_B W_B^T - B B^T||_F^2", {"dit": "subspace-recovery"}, fit=True, drift=True),
+    *(Quantity(e.key, e.label, e.bounds, fit=e.fit, lower=e.lower) for e in distances.ESTIMATORS),
     Quantity("orthogonal_variance", "lambda_max off the support (exact: sigma(T0))", {"dit": "orthogonal-variance"},
              fixed=LATENT, explicit=True),
 )
@@ -98,7 +97,7 @@ class Point:
     @property
     def x(self):
         """The swept value (``n`` for the n-sweep)."""
-        return self.params[SWEEPS[self.sweep].key] if self.sweep in SWEEPS else self.n
+        return self.params[swept(self.sweep)]
 
     def seed_values(self, q: str) -> dict[int, float]:
         return {s: v for s, v in zip(self.seeds, self.values.get(q, []), strict=False) if v is not None}
@@ -119,6 +118,12 @@ class Point:
         """Mean training excess over mean held-out excess: below 1, the networks memorise."""
         train, held = self.mean("train_excess"), self.mean("score_error")
         return None if train is None or not held else train / held
+
+    @property
+    def seeds_memorising(self) -> int:
+        """Seeds whose network fits its training sample better than the law (training below held-out excess)."""
+        train, held = self.seed_values("train_excess"), self.seed_values("score_error")
+        return sum(train[s] < held[s] for s in train if s in held)
 
     @property
     def memorising(self) -> bool:
@@ -168,11 +173,18 @@ class Curve:
     floors: dict
 
     @property
+    def version(self) -> int:
+        """The version of the measuring code behind the curve's records (one: it is part of the curve's key)."""
+        return distances.version_of((self.points or list(self.floors.values()))[0].params)
+
+    @property
     def label(self) -> str:
-        return f"{self.model} ({self.profile or 'custom'}, {self.key[:6]})"
+        """Model, profile and configuration; the measuring code's version where it is not the current one."""
+        old = "" if self.version == distances.VERSION else f", measuring code v{self.version}"
+        return f"{self.model} ({self.profile or 'custom'}, {self.key[:6]}{old})"
 
     def floor(self, p: Point) -> Point | None:
-        return self.floors.get(None if self.sweep == "n" else p.x)
+        return self.floors.get(None if swept(self.sweep) == "n" else p.x)
 
 
 def curves(pts: Sequence[Point]) -> list[Curve]:
@@ -181,7 +193,7 @@ def curves(pts: Sequence[Point]) -> list[Curve]:
         k = (p.sweep, p.model, curve_key(p.params, p.sweep))
         c = out.setdefault(k, Curve(p.sweep, p.model, k[2], p.profile, [], {}))
         if is_infinite(p.n):
-            c.floors[None if p.sweep == "n" else p.x] = p
+            c.floors[None if swept(p.sweep) == "n" else p.x] = p
         else:
             c.points.append(p)
     for c in out.values():
@@ -212,6 +224,9 @@ class Fit:
     bound_local: float | None
     bound_excess: float | None
     bound_floor: float | None
+    bound_vacuous: bool | None = None
+    untrained: float | None = None
+    below_untrained: dict | None = None
     verdict: str = ""
 
     def to_dict(self) -> dict:
@@ -232,19 +247,20 @@ def _identified_share(ok: np.ndarray) -> str | None:
     return None
 
 
-def fit_n(curve: Curve, q: Quantity) -> Fit | None:
-    """``y = A n^b + c`` through the non-memorising points and the floor (the n-sweep)."""
+def fit_n(curve: Curve, q: Quantity, without: tuple = ()) -> Fit | None:
+    """``y = A n^b + c`` through the non-memorising points (but those at ``without``) and the floor."""
     floor = curve.floors.get(None)
-    used = [p for p in curve.points if not p.memorising and p.mean(q.key) is not None]
+    used = [p for p in curve.points if not p.memorising and p.mean(q.key) is not None and p.n not in without]
     left = [p.n for p in curve.points if p.memorising]
     if floor is None or floor.mean(q.key) is None or not used:
         return None
     seeds, M = _matrix([*used, floor], q.key)
-    name = q.bounds.get(curve.points[0].params["network"])
     mid = used[len(used) // 2]
-    fit = Fit(curve.sweep, curve.label, curve.model, q.key, "A n^b + c (c: n = inf)", None, None, None, None,
+    name = q.bounds.get(mid.params["network"]) if mid.bound(q) is not None else None  # None: it does not apply
+    kind = "A n^b + c (c: n = inf)" + (f", without n = {', '.join(map(str, without))}" if without else "")
+    fit = Fit(curve.sweep, curve.label, curve.model, q.key, kind, None, None, None, None,
               len(seeds), [p.n for p in used], left, False, None, name,
-              *(_bound_exponents(name, mid) if name else (None, None, None)))
+              *(_bound_exponents(name, mid) if name else (None, None, None)), *_bound_level(name, mid, q))
     x = np.array([p.n for p in used], dtype=float)
     if len(used) < 3:
         fit.reason = f"{len(used)} value(s) of n outside memorisation: a floor fit needs 3"
@@ -271,7 +287,7 @@ def fit_n(curve: Curve, q: Quantity) -> Fit | None:
                     fit.interval = fit.floor_interval = None
                 else:
                     _too_wide(fit)
-    fit.verdict = verdict(fit, q)
+    fit.verdict = verdict(fit, q, q.drift and mid.params.get("basis_init") == "pca")
     return fit
 
 
@@ -285,12 +301,14 @@ def fit_x(curve: Curve, q: Quantity, excess: bool) -> Fit | None:
     seeds, M = _matrix(used + ([f for _, f in pairs] if excess else []), q.key)
     if excess:
         M = M[:, : len(used)] - M[:, len(used):]
-    name = q.bounds.get(used[0].params["network"])
+    mid = used[len(used) // 2]
+    name = q.bounds.get(mid.params["network"]) if mid.bound(q) is not None else None  # None: it does not apply
     key = SWEEPS[curve.sweep].key
-    local = bounds.local_exponent(name, key, used[len(used) // 2].params, used[0].c0) if name else None
+    local = bounds.local_exponent(name, key, mid.params, mid.c0) if name else None
     kind = f"A {key}^b ({'excess over n = inf' if excess else 'error'})"
     fit = Fit(curve.sweep, curve.label, curve.model, q.key, kind, None, None, None, None, len(seeds),
-              [p.x for p in used], [p.x for p in curve.points if p.memorising], False, None, name, local, None, None)
+              [p.x for p in used], [p.x for p in curve.points if p.memorising], False, None, name, local, None, None,
+              *_bound_level(name, mid, q))
     x = np.array([p.x for p in used], dtype=float)
     means = M.mean(0) if len(seeds) else None
     if means is None or (means <= 0).any():
@@ -307,7 +325,7 @@ def fit_x(curve: Curve, q: Quantity, excess: bool) -> Fit | None:
             if fit.identified:
                 fit.interval = t_interval(fit.exponent, draws, len(seeds))
                 _too_wide(fit)
-    fit.verdict = verdict(fit, q)
+    fit.verdict = verdict(fit, q, q.drift and mid.params.get("basis_init") == "pca")
     return fit
 
 
@@ -319,42 +337,20 @@ def _too_wide(fit: Fit) -> None:
         fit.reason = f"the seeds leave the exponent within +-{(hi - lo) / 2:.2g} of {fit.exponent:.2f}"
 
 
+def _bound_level(name: str | None, p: Point, q: Quantity) -> tuple:
+    """Whether the bound is vacuous at ``p``; for the score error, the untrained networks' error and, per
+    reading of xi, the smallest ``n`` at which the bound is below it."""
+    ev = None if name is None else p.bound(q)
+    vacuous = None if ev is None else ev.vacuous
+    level = p.mean("score_error_untrained")
+    if q.key != "score_error" or name is None or level is None:
+        return vacuous, None, None
+    return vacuous, level, bounds.below(name, p.params, p.c0, level)
+
+
 def _bound_exponents(name: str, p: Point):
     return (bounds.local_exponent(name, "n", p.params, p.c0), bounds.excess_exponent(name, p.params, p.c0),
             bounds.bound_floor(name, p.params, p.c0))
-
-
-def verdict(f: Fit, q: Quantity) -> str:
-    """The fit in words a reader can act on."""
-    what = f"{f.model}, {q.label}"
-    if not f.identified:
-        shown = "" if f.exponent is None else f" (point estimate {f.exponent:.2f})"
-        return f"{what}: no exponent to report{shown}: {f.reason}."
-    lo, hi = f.interval
-    var = "n" if f.sweep == "n" else SWEEPS[f.sweep].key
-    subject = "the excess over the n = inf floor" if f.sweep == "n" or "excess" in f.kind else "the error"
-    text = f"{what}: {subject} scales like {var}^{f.exponent:.2f} [{lo:.2f}, {hi:.2f}] ({f.seeds} seeds)"
-    if f.left_out:
-        text += f"; left out as memorising: {var} = {', '.join(map(str, f.left_out))}"
-    if f.sweep == "n":
-        text += f". Doubling n multiplies it by {2**f.exponent:.2f} [{2**lo:.2f}, {2**hi:.2f}]"
-        if f.floor is not None:
-            text += f"; more data cannot remove the floor {f.floor:.3g}, which the network and its budget set"
-    ref = f.bound_excess if f.sweep == "n" else f.bound_local
-    if f.bound and ref is not None:
-        local = None if f.bound_local is None else (0.0 if abs(f.bound_local) < 5e-3 else f.bound_local)
-        text += f". The bound ({f.bound})" + ("" if local is None else f" has local exponent {local:.2f}")
-        if f.sweep == "n" and f.bound_excess is not None and f.bound_excess != f.bound_local:
-            text += f", and at fixed eps its part above its own floor decays like n^{f.bound_excess:.2f}"
-        if f.sweep == "n":
-            side = ("decays faster than the bound: the bound's rate is not tight for this network" if hi < ref else
-                    "decays more slowly than the bound" if lo > ref else "is consistent with the bound's rate")
-        else:
-            side = (f"grows faster in {var} than the bound" if lo > ref else
-                    f"grows more slowly in {var} than the bound (or falls)" if hi < ref else
-                    f"is consistent with the bound's exponent in {var}")
-        text += f": the measured error {side}"
-    return text + "."
 
 
 @dataclasses.dataclass
@@ -375,6 +371,15 @@ def build(records: Sequence[dict]) -> Report:
     by: dict[tuple, list[Curve]] = {}
     for c in cs:
         by.setdefault((c.sweep, c.model), []).append(c)
+    versions = sorted({distances.version_of(p.params) for p in pts})
+    if len(versions) > 1:
+        notes.append(f"records of {len(versions)} versions of the measuring code are here "
+                     f"({', '.join(map(str, versions))}): separate points, never averaged; 'ditrates experiment run' "
+                     f"re-measures the saved networks with the current one ({distances.VERSION})")
+    elif versions and versions[0] != distances.VERSION:
+        notes.append(f"every record here was measured by version {versions[0]} of the measuring code, not the current "
+                     f"one ({distances.VERSION}): the distances of generated samples are the older estimators' and "
+                     "are not comparable with the current ones; 'ditrates experiment run' measures them again")
     for (sweep, model), group in by.items():
         if len(group) > 1:
             profiles = sorted({c.profile or "custom" for c in group})
@@ -384,8 +389,12 @@ def build(records: Sequence[dict]) -> Report:
     for c in cs:
         for q in QUANTITIES:
             if q.fit and c.model not in q.fixed:
-                fits += [f for f in ([fit_n(c, q)] if c.sweep == "n" else [fit_x(c, q, False), fit_x(c, q, True)])
+                over_n = swept(c.sweep) == "n"
+                fits += [f for f in ([fit_n(c, q)] if over_n else [fit_x(c, q, False), fit_x(c, q, True)])
                          if f is not None]
+                smallest = c.points[0] if c.points else None  # the least trained: early stopping on a few points
+                if over_n and q.key == "score_error" and len(c.points) > 3 and not smallest.memorising:
+                    fits += [f for f in [fit_n(c, q, without=(smallest.n,))] if f is not None]
     ok = {r["key"] for r in records if r.get("status", "ok") == "ok"}
     failed = list({r["key"]: r for r in records if r.get("status") == "failed" and r["key"] not in ok}.values())
     return Report(pts, cs, fits, failed, notes)

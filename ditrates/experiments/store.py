@@ -4,7 +4,8 @@
 
     DIR/
       results.jsonl        one JSON record per finished (or failed) run
-      runs/<key>/          model.pt and config.json of a finished run
+      runs/<train key>/    model.pt, config.json and train.json of a trained network (the runs measured from
+                           it name it in their records' run_dir)
       .lock                held by the one 'ditrates experiment run' writing into DIR
 
 * **Records** are appended by writing the whole new file under a temporary name, fsyncing it and renaming it
@@ -140,6 +141,17 @@ class Store:
             old += b"\n"  # a cut line stays on its own line, where readers report it
         _write_atomic(self.results, old + line)
 
+    def run_path(self, key: str) -> pathlib.PurePosixPath:
+        """``runs/<key>``, as records name it."""
+        return pathlib.PurePosixPath(RUNS_DIR, key)
+
+    def trained(self, key: str, names: tuple[str, ...]) -> dict[str, bytes] | None:
+        """The files ``names`` of the run directory ``runs/<key>``, or None unless it holds them all."""
+        d = self.runs / key
+        if not all((d / name).is_file() for name in names):
+            return None
+        return {name: (d / name).read_bytes() for name in names}
+
     def save_run_dir(self, key: str, files: dict[str, bytes]) -> pathlib.PurePosixPath:
         """Write a run's files under a temporary name and rename the directory to ``runs/<key>``."""
         self.runs.mkdir(parents=True, exist_ok=True)
@@ -156,4 +168,4 @@ class Store:
             shutil.rmtree(final)
         os.rename(partial, final)
         _fsync_dir(self.runs)
-        return pathlib.PurePosixPath(RUNS_DIR, key)
+        return self.run_path(key)

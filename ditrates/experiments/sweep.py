@@ -1,8 +1,9 @@
 """Running a sweep: resumable, interruptible, on a local pool of processes or on Ray (imports no torch).
 
 :func:`run_sweep` skips the runs whose records are already in ``results.jsonl`` (failed runs are retried),
-hands the others to an executor, and persists each result as it arrives: the run directory first, then the
-record (:mod:`~ditrates.experiments.store`). A run that raises is recorded with its error (``"status":
+hands the others to an executor (with the saved network, when a run directory of the same training key holds
+one: the run is then measured without training), and persists each result as it arrives: the run directory
+first, then the record (:mod:`~ditrates.experiments.store`). A run that raises is recorded with its error (``"status":
 "failed"``) and the sweep goes on.
 
 * ``local`` (:class:`LocalExecutor`): ``jobs`` worker processes on this machine, started once (torch is
@@ -38,6 +39,8 @@ from ditrates.experiments.plan import RunSpec
 from ditrates.experiments.store import Store
 
 EXECUTORS = ("local", "ray")
+TRAINED_FILES = ("model.pt", "config.json", "train.json")
+"""A run directory that holds these is a trained network that a run of the same training key measures."""
 POLL_S = 0.2
 """How often the driver looks at its signals while waiting for results."""
 
@@ -143,9 +146,9 @@ def _serve(conn, threads: int) -> None:
             return
         if task is None:
             return
-        spec, device = task
+        spec, device, trained = task
         try:
-            conn.send(("ok", *run_one(spec, device, threads)))
+            conn.send(("ok", *run_one(spec, device, threads, trained)))
         except Exception as e:  # a failed run is a result, not the worker's end
             conn.send(("failed", f"{type(e).__name__}: {e}".replace("\n", " ")))
 
@@ -181,7 +184,8 @@ class LocalExecutor:
             child.close()
         return worker
 
-    def run(self, todo: list[RunSpec], interrupt: Interrupt, finish_running: bool, deliver) -> None:
+    def run(self, todo: list[tuple[RunSpec, dict | None]], interrupt: Interrupt, finish_running: bool,
+            deliver) -> None:
         queue = collections.deque(todo)
         try:
             while True:
@@ -191,8 +195,8 @@ class LocalExecutor:
                     idle = [w for w in self.workers if w.spec is None]
                     while queue and (idle or len(self.workers) < self.jobs):
                         worker = idle.pop() if idle else self._start()
-                        worker.spec = queue.popleft()
-                        worker.conn.send((worker.spec, self.device))
+                        worker.spec, trained = queue.popleft()
+                        worker.conn.send((worker.spec, self.device, trained))
                         deliver("started", worker.spec)
                 busy = {w.conn: w for w in self.workers if w.spec is not None}
                 if not busy:
@@ -229,10 +233,10 @@ class LocalExecutor:
         self.workers.clear()
 
 
-def _ray_run(spec: RunSpec, device: str, threads: int):
+def _ray_run(spec: RunSpec, device: str, threads: int, trained):
     from ditrates.experiments.runner import run_one
 
-    return run_one(spec, device, threads)
+    return run_one(spec, device, threads, trained)
 
 
 class RayExecutor:
@@ -274,7 +278,8 @@ class RayExecutor:
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
         self.window = self.jobs or max(1, cpus // self.threads)
 
-    def run(self, todo: list[RunSpec], interrupt: Interrupt, finish_running: bool, deliver) -> None:
+    def run(self, todo: list[tuple[RunSpec, dict | None]], interrupt: Interrupt, finish_running: bool,
+            deliver) -> None:
         ray = self.ray
         gpus = 1 if self.device.startswith("cuda") else 0
         task = ray.remote(num_cpus=self.threads, num_gpus=gpus, max_retries=0)(_ray_run)
@@ -284,8 +289,8 @@ class RayExecutor:
                 if interrupt.stopping and not finish_running:
                     return
                 while queue and not interrupt.stopping and len(refs) < self.window:
-                    spec = queue.popleft()
-                    refs[task.remote(spec, self.device, self.threads)] = spec
+                    spec, trained = queue.popleft()
+                    refs[task.remote(spec, self.device, self.threads, trained)] = spec
                     deliver("started", spec)
                 if not refs:
                     return
@@ -314,18 +319,21 @@ def cpu_threads(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
-def make_executor(name: str, jobs: int | None, device: str, address: str | None = None):
-    """The executor ``name`` (``local`` or ``ray``) with its jobs and threads resolved."""
+def make_executor(name: str, jobs: int | None, device: str, address: str | None = None,
+                  threads: int | None = None):
+    """The executor ``name`` (``local`` or ``ray``) with its jobs and threads resolved (threads: torch threads
+    per run, default :func:`cpu_threads` locally and 1 on Ray; runs are bit-identical for a given count)."""
     if name not in EXECUTORS:
         raise UnknownName.for_choice("executor", name, EXECUTORS)
-    if jobs is not None and jobs < 1:
-        raise DitratesError(f"--jobs must be at least 1, got {jobs}")
+    for what, value in (("--jobs", jobs), ("--threads", threads)):
+        if value is not None and value < 1:
+            raise DitratesError(f"{what} must be at least 1, got {value}")
     if address and name != "ray":
         raise DitratesError("--ray-address needs --executor ray")
     if name == "ray":
-        return RayExecutor(jobs, 1, device, address)
+        return RayExecutor(jobs, threads or 1, device, address)
     jobs = jobs or (1 if device != "cpu" else os.cpu_count() or 1)
-    return LocalExecutor(jobs, cpu_threads(jobs), device)
+    return LocalExecutor(jobs, threads or cpu_threads(jobs), device)
 
 
 def run_sweep(specs: Iterable[RunSpec], store: Store, executor, events: Events | None = None,
@@ -340,6 +348,7 @@ def run_sweep(specs: Iterable[RunSpec], store: Store, executor, events: Events |
     interrupt = interrupt or Interrupt()
     done = {r["key"] for r in store.read().records if r.get("status", "ok") == "ok"}
     todo = [s for s in specs if s.key not in done]
+    trained = {s.key: store.trained(s.train_key, TRAINED_FILES) for s in todo}
     new, failed = [], []
 
     def deliver(kind: str, spec: RunSpec, *payload) -> None:
@@ -348,7 +357,8 @@ def run_sweep(specs: Iterable[RunSpec], store: Store, executor, events: Events |
             return
         if kind == "ok":
             record, files = payload
-            record = {**record, "run_dir": str(store.save_run_dir(spec.key, files))}
+            run_dir = store.save_run_dir(spec.train_key, files) if files else store.run_path(spec.train_key)
+            record = {**record, "run_dir": str(run_dir)}
             new.append(record)
         else:
             record = failed_record(spec, payload[0])
@@ -360,6 +370,6 @@ def run_sweep(specs: Iterable[RunSpec], store: Store, executor, events: Events |
         if hasattr(executor, "start"):
             executor.start()
         with interrupt.installed():
-            executor.run(todo, interrupt, finish_running, deliver)
+            executor.run([(s, trained[s.key]) for s in todo], interrupt, finish_running, deliver)
     saved = len(done & {s.key for s in specs}) + len(new)
     return Outcome(new, failed, len(specs) - len(todo), interrupt.stopping, len(specs), saved)
