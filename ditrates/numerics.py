@@ -79,9 +79,7 @@ class _MP:
     def logabs(x):
         return mpmath.log(abs(x)) if x != 0 else mpmath.ninf
 
-    @staticmethod
-    def maximum(xs):
-        return max(xs)
+    maximum = staticmethod(max)
 
     @staticmethod
     def extreme(xs, smallest: bool):
@@ -161,14 +159,8 @@ class _Float:
         return math.log(abs(x)) if x != 0 else -math.inf
 
     maximum = staticmethod(max)
-
-    @staticmethod
-    def extreme(xs, smallest: bool):
-        return min(xs) if smallest else max(xs)
-
-    @staticmethod
-    def where(cond, a, b):
-        return a if cond else b
+    extreme = staticmethod(_MP.extreme)  # the scalar reductions of _MP, shared
+    where = staticmethod(_MP.where)
 
 
 _NP_BACKEND: _NP | None = None
