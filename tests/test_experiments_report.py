@@ -297,6 +297,33 @@ def test_the_report_figure_keeps_every_legend_off_the_panels(sweep, tmp_path, mo
     assert seen == [4]
 
 
+def test_points_a_log_axis_cannot_show_are_named_in_the_legend(tmp_path, monkeypatch):
+    """The committed D-sweep figure drew one of the ambient model's three excesses and said nothing of the two at
+    or below their floors: the legend now counts them."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from ditrates.experiments import plots
+
+    texts = []
+    save = Figure.savefig
+
+    def grab(fig, *args, **kwargs):
+        texts.extend(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", grab)
+    records = synthetic(seeds=2, noise=0.0)
+    for r in records:
+        if r["params"]["n"] in (1024, 4096):
+            r["measurements"]["score_error"]["value"] = TRUE_C / 2  # below the n = inf floor
+    plots.plot(report.build(records), tmp_path / "f.png")
+    assert "dit-learned: 2 of 5 at or below its floor, not drawn" in texts
+    texts.clear()
+    plots.plot(report.build(synthetic(seeds=2, noise=0.0)), tmp_path / "g.png")
+    assert not any("not drawn" in t for t in texts)
+
+
 def test_the_bounds_floor_is_its_limit_in_n_at_fixed_eps():
     """Thm 3.2's bound at fixed eps tends to eps^2 / (T0 T) (Definition 3.4's last term over T0 T); its covering
     term, 10^193 at the sweep's n, must not be mistaken for it (at n = 1e300 it is still 10^94)."""

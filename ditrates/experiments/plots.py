@@ -87,6 +87,10 @@ def _curve(ax, c, q: str, kind: str, label_profile: bool) -> None:
     else:
         ys, es = [p.mean(q) for p in pts], [p.se(q) or 0 for p in pts]
     keep = [i for i, y in enumerate(ys) if y > 0 or q == "log_density_gap"]
+    if len(keep) < len(ys):  # a log axis cannot show them: say so rather than drop them silently
+        below = "at or below its floor" if kind == "excess" else "at or below 0"
+        ax.plot([], [], color=color, marker="v", ls="none", ms=4,
+                label=f"{name}: {len(ys) - len(keep)} of {len(ys)} {below}, not drawn")
     if not keep:
         return
     for hollow in (False, True):
