@@ -55,7 +55,9 @@ def _untrained(f: Fit) -> str:
             "training)"
 
     def below(n) -> str:
-        return "for every n up to 10^100000 (the end of the search)" if n is None else f"for every n below {format_number(n, digits=2)}"
+        if n is None:
+            return "for every n up to 10^100000 (the end of the search)"
+        return f"for every n below {format_number(n, digits=2)}"
 
     if list(f.below_untrained) == [None]:  # a bound without readings of xi
         return f". The bound stays above {level} {below(f.below_untrained[None])}"
