@@ -125,11 +125,11 @@ def test_estimates_are_reproducible():
 
 def test_a_plug_in_fits_what_it_is_made_for():
     """Fitted on 20000 points of the law it models, each family's plug-in is that law: its TV set's value is the
-    exact TV (the weights for a weight error, the spikes for stretched components, the tails for a scale
-    mixture). Catches a family that cannot represent its error (e.g. spikes shrunk to the bulk)."""
+    exact TV (the weights for a weight error, the spikes and the axes for stretched components, the tails for a
+    scale mixture). Catches a family that cannot represent its error (e.g. spikes shrunk to the bulk)."""
     byname = {c.kind: c for c in CASES if c.name.startswith("latent mixture vs")}
-    for kind, family in (("weights", "weights"), ("stretched", "spikes"), ("tails", "tails"),
-                         ("anisotropic", "shape")):
+    for kind, family in (("weights", "weights"), ("stretched", "spikes"), ("stretched", "axes"),
+                         ("stretched", "moved axes"), ("tails", "tails"), ("anisotropic", "shape")):
         case = byname[kind]
         q = tv.fit(case.p, case.q.sample(20000, gen(5)), next(f for f in tv.FAMILIES if f.name == family))
         x, y = case.p.sample(100000, gen(6)), case.q.sample(100000, gen(7))

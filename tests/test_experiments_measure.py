@@ -142,6 +142,14 @@ PINNED = {2: {"score_error": 0.0784, "score_error_latent": 0.0535, "score_error_
               "log_density_gap": 0.243, "mmd": 0.00645, "frechet": 0.0866, "cluster_scale": 1.06,
               "covariance_error": 0.00575, "tv_lower_floor": -0.0341, "log_density_gap_floor": 0.0347,
               "mmd_floor": -0.00121, "frechet_floor": -0.00527, "cluster_scale_floor": 1.01,
+              "covariance_error_floor": 0.000944},
+          3: {"score_error": 0.0784, "score_error_latent": 0.0535, "score_error_orthogonal": 0.0249,
+              "dsm_heldout": 3.14, "score_error_early": 0.0837, "dsm_train": None, "train_excess": None,
+              "subspace_error": None,
+              "orthogonal_variance": 0.0166, "score_error_untrained": 73.6, "tv_lower": 0.106,
+              "log_density_gap": 0.243, "mmd": 0.00645, "frechet": 0.0866, "cluster_scale": 1.06,
+              "covariance_error": 0.00575, "tv_lower_floor": -0.00604, "log_density_gap_floor": 0.0347,
+              "mmd_floor": -0.00121, "frechet_floor": -0.00527, "cluster_scale_floor": 1.01,
               "covariance_error_floor": 0.000944}}
 """Measurements of a fixed network (the exact score plus a constant) at :data:`distances.VERSION`, to 3 digits."""
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ditrates.experiments.data import GaussianMixture, IsotropicMixture
 
-VERSION = 2
+VERSION = 3
 """The version of the measuring code (:mod:`~ditrates.experiments.measure`, this table and the estimators): part of
 every run's key, so that records measured by other code are neither resumed nor pooled. Bump it whenever a
 measurement changes for the same inputs; ``tests/test_experiments_measure.py`` pins the measurements of a fixed

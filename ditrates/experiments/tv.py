@@ -18,6 +18,9 @@ displacement shrunk by James and Stein's rule):
 * ``spikes``: and each component's covariance, its eigenvalues shrunk as in a spiked model (the bulk set to
   its level, eigenvalues outside the Marchenko-Pastur edges debiased, Stein's loss): a component stretched
   or squeezed along directions of its own;
+* ``axes``: and each component stretched along a direction of its own (its sample covariance's top eigenvector
+  ``u_k``) by one factor shared by all components: ``v (I + (eta_k - 1) u_k u_k^T)``, far fewer parameters
+  than ``spikes`` for that kind of error; ``moved axes``: the same with the means of ``means``;
 * ``means``: weights, variances and means (components displaced);
 * ``tails``: weights and, shared by all components, a two-scale mixture ``rho N(m_k, a v I) + (1 - rho)
   N(m_k, b v I)`` (clusters with too heavy or too light tails at the same covariance).
@@ -65,20 +68,40 @@ class Family:
     scales: bool = False
     shape: bool = False
     spikes: bool = False
+    axes: bool = False
     means: bool = False
     tails: bool = False
 
 
 FAMILIES = (Family("weights"), Family("scales", scales=True), Family("shape", scales=True, shape=True),
-            Family("spikes", spikes=True), Family("means", scales=True, means=True), Family("tails", tails=True))
+            Family("spikes", spikes=True), Family("axes", axes=True), Family("moved axes", axes=True, means=True),
+            Family("means", scales=True, means=True), Family("tails", tails=True))
+
+
+def _population(rel: torch.Tensor, g) -> tuple[torch.Tensor, torch.Tensor]:
+    """The population spikes ``l*`` behind sample eigenvalues ``rel`` (relative to the bulk level) of ``n`` points
+    in ``d`` dimensions, ``g = d / n``: the roots above and below 1 of ``rel = l* (1 + g / (l* - 1))``."""
+    b = rel + 1 - g
+    root = (b * b - 4 * rel).clamp(min=0).sqrt()
+    return (b + root) / 2, (b - root) / 2
+
+
+def _stein(spike: torch.Tensor, g) -> torch.Tensor:
+    """The spike ``l*`` shrunk for Stein's loss along its sample eigenvector: ``l* / (c^2 + l* (1 - c^2))`` with
+    ``c^2 = (1 - g / (l* - 1)^2) / (1 + g / (l* - 1))`` the squared cosine between the sample and population
+    eigenvectors (``c^2 = 0`` where ``l* = 1``, which leaves 1)."""
+    gap = spike - 1
+    inside = gap.abs() < 1e-12
+    gap = torch.where(inside, torch.ones_like(gap), gap)
+    c2 = torch.where(inside, torch.zeros_like(spike), ((1 - g / gap**2) / (1 + g / gap)).clamp(0, 1))
+    return spike / (c2 + spike * (1 - c2))
 
 
 def _spiked(C: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
     """Per component, a sample covariance ``C_k`` of ``n_k`` points with its eigenvalues shrunk: the bulk level
     ``s^2`` is the mean of the eigenvalues inside the Marchenko-Pastur edges ``s^2 (1 +- sqrt(g))^2``
-    (``g = d / n_k``), those set to ``s^2``; an eigenvalue ``l`` outside is taken to a spike ``s^2 l*`` with
-    ``l / s^2 = l* (1 + g / (l* - 1))`` and shrunk for Stein's loss to ``s^2 l* / (c^2 + l* (1 - c^2))``,
-    ``c^2`` the squared cosine between the sample and population eigenvectors."""
+    (``g = d / n_k``), those set to ``s^2``; an eigenvalue outside is taken to its population spike ``s^2 l*``
+    (:func:`_population`) and shrunk for Stein's loss (:func:`_stein`)."""
     lam, V = torch.linalg.eigh(C)
     g = (C.shape[-1] / n.clamp(min=1.0))[:, None]
     hi, lo = (1 + g.sqrt()) ** 2, torch.where(g < 1, (1 - g.sqrt().clamp(max=1)) ** 2, torch.zeros_like(g))
@@ -88,15 +111,23 @@ def _spiked(C: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
         inside = bulk.sum(1, keepdim=True)
         level = torch.where(inside > 0, (lam * bulk).sum(1, keepdim=True) / inside.clamp(min=1), level)
     rel = lam / level
-    b = rel + 1 - g
-    root = (b * b - 4 * rel).clamp(min=0).sqrt()
-    spike = torch.where(rel > hi, (b + root) / 2, torch.where(rel < lo, (b - root) / 2, torch.ones_like(rel)))
-    gap = spike - 1
-    inside = gap.abs() < 1e-12
-    gap = torch.where(inside, torch.ones_like(gap), gap)
-    c2 = torch.where(inside, torch.zeros_like(rel), ((1 - g / gap**2) / (1 + g / gap)).clamp(0, 1))
-    eta = spike / (c2 + spike * (1 - c2))
-    return (V * (level * eta)[:, None, :]) @ V.transpose(1, 2)
+    above, below = _population(rel, g)
+    spike = torch.where(rel > hi, above, torch.where(rel < lo, below, torch.ones_like(rel)))
+    return (V * (level * _stein(spike, g))[:, None, :]) @ V.transpose(1, 2)
+
+
+def _axes(C: torch.Tensor, n: torch.Tensor, v: float) -> torch.Tensor:
+    """Per component, ``v (I + (eta_k - 1) u_k u_k^T)``: ``u_k`` the top eigenvector of the sample covariance
+    ``C_k`` of ``n_k`` points; one population spike ``l* >= 1`` for all components (the ``n_k``-weighted mean of
+    :func:`_population` of each top eigenvalue over ``P``'s variance ``v``), shrunk per component for Stein's
+    loss (:func:`_stein`, ``g = d / n_k``)."""
+    lam, V = torch.linalg.eigh(C)
+    g = C.shape[-1] / n.clamp(min=1.0)
+    spike = _population(lam[:, -1] / v, g)[0].clamp(min=1.0)
+    shared = (spike * n).sum() / n.sum().clamp(min=1e-9)
+    u = V[:, :, -1]
+    eye = torch.eye(C.shape[-1], dtype=C.dtype)
+    return v * (eye + (_stein(shared.expand_as(g), g) - 1)[:, None, None] * u[:, :, None] * u[:, None, :])
 
 
 def _moments(r: torch.Tensor, y: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
@@ -120,8 +151,9 @@ def _m_step(law: IsotropicMixture, y: torch.Tensor, r: torch.Tensor, family: Fam
         keep = (1 - (d - 2) * law.var / (n * (shift**2).sum(1)).clamp(min=1e-12)).clamp(min=0)
         means = law.means + keep[:, None] * shift
     S = _moments(r, y, means)
-    if family.spikes:
-        return GaussianMixture(log_w, means, _spiked((S + 2 * law.var * eye) / (n + 2)[:, None, None], n + 2))
+    if family.spikes or family.axes:
+        C = (S + 2 * law.var * eye) / (n + 2)[:, None, None]
+        return GaussianMixture(log_w, means, _spiked(C, n + 2) if family.spikes else _axes(C, n + 2, law.var))
     var = law.var * torch.ones(K, dtype=DTYPE)
     if family.scales:
         var = (torch.diagonal(S, dim1=1, dim2=2).sum(1) + 2 * d * law.var) / (d * n + 2 * d)
