@@ -19,10 +19,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import mpmath
+
 from ditrates import xi
 from ditrates.experiments.bounds import THEORY
 from ditrates.experiments.plan import swept
 from ditrates.formatting import format_number
+from ditrates.solve import RANGES
+
+_SEARCH_END = round(mpmath.log10(mpmath.mpf(RANGES["n"][1])))
+"""log10 of the end of :func:`ditrates.solve`'s search range of n (where :func:`bounds.below` gives up)."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from ditrates.experiments.report import Fit, Quantity
@@ -55,8 +61,8 @@ def _untrained(f: Fit) -> str:
             "training)"
 
     def below(n) -> str:
-        if n is None:
-            return "for every n up to 10^100000 (the end of the search)"
+        if n is None:  # solve found no such n in its search range
+            return f"for every n up to 10^{_SEARCH_END} (the end of the search)"
         return f"for every n below {format_number(n, digits=2)}"
 
     if list(f.below_untrained) == [None]:  # a bound without readings of xi
